@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: MIT
+// CGINIT_* and TINI_* environment variables to an OptionsLayer; pure.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "cginit/options.h"
+#include "cginit/result.h"
+
+namespace cginit {
+
+struct EnvResult {
+  OptionsLayer layer;
+  std::optional<std::string> configPath;  // CGINIT_CONFIG
+};
+
+/// Looks a variable up; returns nullptr when it is not set. Passed in so tests need no setenv.
+using EnvLookup = std::function<const char*(const char*)>;
+
+/// Reads CGINIT_CONFIG, CGINIT_VERBOSITY, CGINIT_PIDS_MAX, CGINIT_CGROUP, CGINIT_GRACE,
+/// TINI_SUBREAPER, TINI_KILL_PROCESS_GROUP and TINI_VERBOSITY. An empty CGINIT_* value counts as
+/// unset; the TINI_* flags are on when set at all, as in tini. An Error names the variable.
+Result<EnvResult> parseEnvironment(const EnvLookup& lookup);
+
+}  // namespace cginit
