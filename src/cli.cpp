@@ -16,8 +16,25 @@ namespace cginit {
 namespace {
 
 enum class Opt {
-  Help, Version, Verbose, Subreaper, Pdeathsig, KillGroup, RemapExit, WarnOnReap, License,
-  Config, Cgroup, PidsMax, Limit, Forward, Rewrite, Grace, StopSignal, StopTimeout, Report,
+  Help,
+  Version,
+  Verbose,
+  Subreaper,
+  Pdeathsig,
+  KillGroup,
+  RemapExit,
+  WarnOnReap,
+  License,
+  Config,
+  Cgroup,
+  PidsMax,
+  Limit,
+  Forward,
+  Rewrite,
+  Grace,
+  StopSignal,
+  StopTimeout,
+  Report,
   PrintConfig,
 };
 
@@ -98,6 +115,9 @@ class Applier {
         return {};
       }
       case Opt::Config:
+        if (value.empty()) {
+          return usageError("empty file name");
+        }
         out_.configPath = value;
         return {};
       case Opt::Cgroup:
@@ -201,9 +221,8 @@ Result<CliResult> parseCommandLine(const std::vector<std::string>& argv) {
     if (word[1] == '-') {
       // --name or --name=value
       const auto eq = word.find('=');
-      const std::string_view name = std::string_view(word).substr(2, eq == std::string::npos
-                                                                          ? std::string::npos
-                                                                          : eq - 2);
+      const std::string_view name =
+          std::string_view(word).substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
       const auto* spec = std::find_if(kOpts.begin(), kOpts.end(), [&](const OptSpec& s) {
         return !s.longName.empty() && s.longName == name;
       });
@@ -261,7 +280,9 @@ Result<CliResult> parseCommandLine(const std::vector<std::string>& argv) {
   return out;
 }
 
-std::string versionText() { return fmt::format("cginit version {} - git.{}\n", kVersion, kGitCommit); }
+std::string versionText() {
+  return fmt::format("cginit version {} - git.{}\n", kVersion, kGitCommit);
+}
 
 std::string usageText(std::string_view argv0) {
   return fmt::format(

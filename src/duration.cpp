@@ -20,7 +20,7 @@ Error invalid(std::string_view text) {
 Result<std::chrono::milliseconds> parseDuration(std::string_view text) {
   size_t i = 0;
   int64_t whole = 0;
-  int64_t frac = 0;      // fractional digits as an integer
+  int64_t frac = 0;       // fractional digits as an integer
   int64_t fracScale = 1;  // 10^(number of fractional digits)
   bool digits = false;
   for (; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i) {

@@ -1,15 +1,63 @@
 // SPDX-License-Identifier: MIT
-// Entry point (placeholder).
-#include <cstdio>
+// Entry point: settings from argv, environment and file; help/version/license; the supervisor.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include <spdlog/spdlog.h>
 
 #include "cginit/cli.h"
+#include "cginit/config_file.h"
+#include "cginit/license.h"
+#include "cginit/log.h"
+#include "cginit/settings.h"
+#include "cginit/supervisor.h"
+#include "cginit/sys.h"
 
-int main(int argc, char** argv) {
-  std::vector<std::string> args(argv, argv + argc);
-  auto cli = cginit::parseCommandLine(args);
-  if (!cli) {
-    std::fprintf(stderr, "[cginit] [error] %s\n", cli.error().message.c_str());
-    return 2;
+namespace {
+
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+int printStdout(const std::string& text) {
+  if (auto st = cginit::sys::writeAll(STDOUT_FILENO, text); !st) {
+    spdlog::error("{}", st.error().message);
+    return kExitFailure;
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Errors before the settings are known still go through the one logger, at its default level.
+  cginit::initLogging(cginit::Verbosity::Warn);
+  const std::vector<std::string> args(argv, argv + argc);
+  auto settings = cginit::loadSettings(args, [](const char* name) { return std::getenv(name); });
+  if (!settings) {
+    spdlog::error("{}", settings.error().message);
+    return kExitUsage;
+  }
+  cginit::initLogging(settings->options.verbosity);
+  switch (settings->action) {
+    case cginit::Action::Help:
+      return printStdout(cginit::usageText(args.empty() ? "cginit" : args[0]));
+    case cginit::Action::Version:
+      return printStdout(cginit::versionText());
+    case cginit::Action::License:
+      return printStdout(std::string(cginit::kLicenseText));
+    case cginit::Action::PrintConfig:
+      return printStdout(cginit::formatConfig(settings->options));
+    case cginit::Action::Run:
+      break;
+  }
+  cginit::Supervisor supervisor(std::move(settings->options), std::move(settings->programArgv));
+  auto code = supervisor.run();
+  if (!code) {
+    spdlog::error("{}", code.error().message);
+    return code.error().usage ? kExitUsage : kExitFailure;
+  }
+  return *code;
 }

@@ -33,8 +33,8 @@ std::optional<uint64_t> parseUnsigned(std::string_view text) {
   return value;
 }
 
-constexpr std::array<std::string_view, 8> kControllers = {"cpu",     "cpuset", "io",   "memory",
-                                                          "pids",    "hugetlb", "rdma", "misc"};
+constexpr std::array<std::string_view, 8> kControllers = {"cpu",  "cpuset",  "io",   "memory",
+                                                          "pids", "hugetlb", "rdma", "misc"};
 
 }  // namespace
 
@@ -118,8 +118,7 @@ Result<PidsMax> parsePidsMax(std::string_view text) {
   auto n = parseUnsigned(text);
   // pids.max is an int in the kernel (PIDS_MAX is 4194304); 0 would forbid the program itself.
   if (!n || *n < 1 || *n > 4194304) {
-    return usageError("invalid pids.max '" + std::string(text) +
-                      "' (expected 1..4194304 or max)");
+    return usageError("invalid pids.max '" + std::string(text) + "' (expected 1..4194304 or max)");
   }
   return PidsMax{false, *n};
 }
@@ -161,12 +160,16 @@ bool isValidLimitFile(std::string_view file) {
       kControllers.end()) {
     return false;
   }
+  // Upper case for hugetlb.<size>.max ("hugetlb.2MB.max"); no '/', so never another directory.
   return std::all_of(file.begin(), file.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-';
   });
 }
 
-std::string_view limitController(std::string_view file) { return file.substr(0, file.find('.')); }
+std::string_view limitController(std::string_view file) {
+  return file.substr(0, file.find('.'));
+}
 
 Result<Limit> parseLimit(std::string_view text) {
   const auto eq = text.find('=');
@@ -184,7 +187,9 @@ Result<Limit> parseLimit(std::string_view text) {
   return limit;
 }
 
-Result<int> parseStopSignal(std::string_view text) { return parseSignal(text); }
+Result<int> parseStopSignal(std::string_view text) {
+  return parseSignal(text);
+}
 
 std::string_view forwardName(ForwardTarget target) {
   switch (target) {

@@ -20,16 +20,16 @@ struct NamedSignal {
 };
 
 // The standard signals of Linux on x86-64/arm64; real-time signals are handled separately.
-constexpr std::array<NamedSignal, 33> kSignals = {{
-    {"HUP", SIGHUP},       {"INT", SIGINT},       {"QUIT", SIGQUIT},   {"ILL", SIGILL},
-    {"TRAP", SIGTRAP},     {"ABRT", SIGABRT},     {"IOT", SIGIOT},     {"BUS", SIGBUS},
-    {"FPE", SIGFPE},       {"KILL", SIGKILL},     {"USR1", SIGUSR1},   {"SEGV", SIGSEGV},
-    {"USR2", SIGUSR2},     {"PIPE", SIGPIPE},     {"ALRM", SIGALRM},   {"TERM", SIGTERM},
-    {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD},     {"CLD", SIGCHLD},    {"CONT", SIGCONT},
-    {"STOP", SIGSTOP},     {"TSTP", SIGTSTP},     {"TTIN", SIGTTIN},   {"TTOU", SIGTTOU},
-    {"URG", SIGURG},       {"XCPU", SIGXCPU},     {"XFSZ", SIGXFSZ},   {"VTALRM", SIGVTALRM},
-    {"PROF", SIGPROF},     {"WINCH", SIGWINCH},   {"IO", SIGIO},       {"PWR", SIGPWR},
-    {"SYS", SIGSYS},
+constexpr std::array<NamedSignal, 34> kSignals = {{
+    {"HUP", SIGHUP},       {"INT", SIGINT},     {"QUIT", SIGQUIT}, {"ILL", SIGILL},
+    {"TRAP", SIGTRAP},     {"ABRT", SIGABRT},   {"IOT", SIGIOT},   {"BUS", SIGBUS},
+    {"FPE", SIGFPE},       {"KILL", SIGKILL},   {"USR1", SIGUSR1}, {"SEGV", SIGSEGV},
+    {"USR2", SIGUSR2},     {"PIPE", SIGPIPE},   {"ALRM", SIGALRM}, {"TERM", SIGTERM},
+    {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD},   {"CLD", SIGCHLD},  {"CONT", SIGCONT},
+    {"STOP", SIGSTOP},     {"TSTP", SIGTSTP},   {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},
+    {"URG", SIGURG},       {"XCPU", SIGXCPU},   {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM},
+    {"PROF", SIGPROF},     {"WINCH", SIGWINCH}, {"IO", SIGIO},     {"POLL", SIGPOLL},
+    {"PWR", SIGPWR},       {"SYS", SIGSYS},
 }};
 
 std::string upper(std::string_view text) {
@@ -68,19 +68,25 @@ Result<int> parseSignal(std::string_view text) {
   std::string name = upper(text);
   if (name.rfind("SIG", 0) == 0) {
     name.erase(0, 3);
+    // "SIG32" is how signalName() spells a signal without a name: read it back.
+    if (auto n = parseNumber(name); n && *n >= 1 && *n <= SIGRTMAX) {
+      return *n;
+    }
   }
   for (const auto& s : kSignals) {
     if (s.name == name) {
       return s.signo;
     }
   }
-  // RTMIN, RTMIN+N, RTMAX, RTMAX-N, relative to glibc's run-time SIGRTMIN (34, not the kernel's 32).
+  // RTMIN, RTMIN+N, RTMAX, RTMAX-N, relative to glibc's run-time SIGRTMIN (34, not the kernel's
+  // 32).
   struct RealTimeBase {
     std::string_view prefix;
     int base;
     int sign;
   };
-  for (const RealTimeBase& rt : {RealTimeBase{"RTMIN", SIGRTMIN, 1}, RealTimeBase{"RTMAX", SIGRTMAX, -1}}) {
+  for (const RealTimeBase& rt :
+       {RealTimeBase{"RTMIN", SIGRTMIN, 1}, RealTimeBase{"RTMAX", SIGRTMAX, -1}}) {
     const auto& [prefix, base, sign] = rt;
     if (name.rfind(prefix, 0) != 0) {
       continue;
@@ -111,7 +117,8 @@ std::string signalName(int signo) {
     return signo == SIGRTMIN ? "SIGRTMIN" : "SIGRTMIN+" + std::to_string(signo - SIGRTMIN);
   }
   for (const auto& s : kSignals) {
-    // The first name in the table is the canonical one (IOT and CLD are aliases listed after).
+    // The first name in the table is the canonical one (IOT, CLD and POLL are aliases listed
+    // after).
     if (s.signo == signo) {
       return "SIG" + std::string(s.name);
     }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The TOML configuration file to an OptionsLayer, and Options back to TOML. The only user of toml++.
+// The TOML configuration file to an OptionsLayer, and Options back to TOML. The only user of
+// toml++.
 #pragma once
 
 #include <string>

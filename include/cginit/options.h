@@ -41,15 +41,15 @@ struct Options {
   bool subreaper = false;
   std::optional<int> pdeathsig;
   ForwardTarget forward = ForwardTarget::Child;
-  std::vector<int> remapExit;        // exit codes that become 0, sorted, unique
+  std::vector<int> remapExit;  // exit codes that become 0, sorted, unique
   bool warnOnReap = false;
-  std::map<int, int> rewrite;        // received signal -> delivered signal
+  std::map<int, int> rewrite;  // received signal -> delivered signal
   std::chrono::milliseconds grace{5000};
-  int stopSignal = 15;               // SIGTERM
+  int stopSignal = 15;  // SIGTERM
   std::optional<std::chrono::milliseconds> stopTimeout;
   CgroupMode cgroupMode = CgroupMode::Auto;
-  std::optional<PidsMax> pidsMax;    // not written when empty
-  std::vector<Limit> limits;         // in the order given, one per file
+  std::optional<PidsMax> pidsMax;         // not written when empty
+  std::vector<Limit> limits;              // in the order given, one per file
   std::optional<std::string> reportPath;  // "-" is stderr
 
   bool operator==(const Options&) const = default;
@@ -92,7 +92,8 @@ Result<Limit> parseLimit(std::string_view text);
 /// A signal that can be forwarded/sent at shutdown (not 0).
 Result<int> parseStopSignal(std::string_view text);
 /// "controller.key" with a controller cginit knows how to enable (cpu, cpuset, io, memory, pids,
-/// hugetlb, rdma, misc), lower-case letters, digits, '_' and '.'; never cgroup.* files.
+/// hugetlb, rdma, misc), then letters, digits, '_', '-' and '.' (hugetlb.2MB.max); never
+/// cgroup.* files and never a '/'.
 bool isValidLimitFile(std::string_view file);
 /// The controller a limit file needs: "memory" for "memory.max".
 std::string_view limitController(std::string_view file);

@@ -16,6 +16,7 @@ namespace cginit {
 struct Error {
   int code = 0;
   std::string message;
+  bool usage = false;  // bad input or an unmet requirement the user asked for: exit 2, not 1
 
   /// Prefixes one layer of context: "creating workload cgroup: mkdirat workload: ...".
   Error&& context(std::string_view what) && {
@@ -45,7 +46,7 @@ inline Error errnoError(int err, std::string_view call, std::string_view object 
 }
 
 /// An Error for invalid input (code 0).
-inline Error usageError(std::string message) { return Error{0, std::move(message)}; }
+inline Error usageError(std::string message) { return Error{0, std::move(message), true}; }
 
 /// A subset of C++23 std::expected<T, Error>.
 template <typename T>

@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: MIT
+// Process attributes of cginit itself: child subreaper, parent-death signal, PID 1.
+#pragma once
+
+#include "cginit/result.h"
+
+namespace cginit {
+
+/// prctl(PR_SET_CHILD_SUBREAPER, 1): orphans below cginit are re-parented to it.
+Status setChildSubreaper();
+
+/// prctl(PR_SET_PDEATHSIG, signo). When the parent already died before the call, the signal is
+/// raised at once, so the race is closed.
+Status setParentDeathSignal(int signo);
+
+/// True when cginit is PID 1 of its PID namespace.
+bool isPid1();
+
+}  // namespace cginit

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+// The JSON exit report (--report): counters collected by the supervisor, and their output.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "cginit/result.h"
+
+namespace cginit {
+
+enum class DrainOutcome { None, Clean, Killed };
+
+struct ExitReport {
+  int exitCode = 0;
+  std::optional<int> signal;  // the signal that ended the program
+  pid_t mainPid = -1;
+  int64_t durationMs = 0;
+  uint64_t reaped = 0;                 // zombies reaped other than the program
+  std::map<int, uint64_t> forwarded;   // delivered signal -> count
+  std::optional<uint64_t> pidsPeak;
+  std::optional<std::string> pidsMax;  // "64" or "max"
+  std::optional<uint64_t> forkRejections;
+  std::optional<uint64_t> oomKills;
+  DrainOutcome drain = DrainOutcome::None;
+  uint64_t killed = 0;                 // processes that the final kill ended
+  std::optional<std::string> cgroup;   // the managed cgroup, or null
+};
+
+/// One JSON object, keys in the contract's order; pure.
+std::string toJson(const ExitReport& report);
+
+/// Writes the JSON to `path` ("-" is stderr), creating the file's directory when it is missing.
+Status writeReport(const ExitReport& report, const std::string& path);
+
+}  // namespace cginit

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+// Starting the program: clone3 (pidfd, straight into a cgroup) with a fork fallback, then exec.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "cginit/result.h"
+#include "cginit/unique_fd.h"
+
+namespace cginit {
+
+struct SpawnRequest {
+  std::vector<std::string> argv;
+  /// Start the child directly inside this cgroup directory (CLONE_INTO_CGROUP); -1 for none.
+  int cgroupFd = -1;
+  /// Used when the kernel cannot clone into a cgroup: called in the parent with the child's pid
+  /// while the child waits before exec, so the program never runs outside its cgroup.
+  std::function<Status(pid_t)> placeInCgroup;
+  /// Make the child's process group the terminal's foreground group when stdin is a terminal.
+  bool foreground = true;
+};
+
+/// The running program. `pidfd` may be empty on kernels without pidfds.
+struct Child {
+  pid_t pid = -1;
+  UniqueFd pidfd;
+};
+
+struct SpawnResult {
+  Child child;
+  /// The exec errno when the program could not be executed (the child is already reaped then).
+  int execErrno = 0;
+};
+
+/// Clones and execs the program in its own process group with a clean signal state; the exec
+/// errno comes back through a close-on-exec pipe. An Error means the clone itself failed.
+Result<SpawnResult> spawnProgram(const SpawnRequest& request);
+
+/// 127 for "not found" errnos, 126 for "found but not executable", as shells and tini do.
+int exitCodeForExecErrno(int err);
+
+}  // namespace cginit

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+// The state machine of cginit: start the program, route signals, reap, drain, report.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cginit/cgroup.h"
+#include "cginit/event_loop.h"
+#include "cginit/options.h"
+#include "cginit/report.h"
+#include "cginit/result.h"
+#include "cginit/signal_router.h"
+#include "cginit/signals.h"
+#include "cginit/spawn.h"
+
+namespace cginit {
+
+/// Owns everything cginit holds while the program runs. States: Starting (run() until the
+/// program is started), Running, Draining, Done. Once the program has started it never gives up
+/// on an error: it logs and carries on, and the only way out is the program's exit plus drain.
+class Supervisor {
+ public:
+  Supervisor(Options options, std::vector<std::string> programArgv);
+  Supervisor(const Supervisor&) = delete;
+  Supervisor& operator=(const Supervisor&) = delete;
+  ~Supervisor();
+
+  /// Runs the program to the end. Returns the exit status for cginit (the program's, remapped),
+  /// or an Error when cginit could not start it (Error::usage set for unmet requirements).
+  Result<int> run();
+
+ private:
+  enum class State { Starting, Running, Draining, Done };
+
+  Status prepare();
+  Status startProgram(int& execExit);
+  void onSignals();
+  void handleSignal(int signo);
+  void forward(int signo);
+  void sendToGroup(int signo);
+  void reapChildren();
+  void onPidsEvent();
+  void onStopTimeout();
+  void startDrain();
+  void signalLeftovers(int signo, bool& anyone);
+  void checkDrained();
+  void onGraceOver();
+  void killEverything();
+  void finishDrain();
+  int finish();
+
+  Options options_;
+  std::vector<std::string> argv_;
+  SignalRouter router_;
+  std::unique_ptr<EventLoop> loop_;
+  std::optional<SignalFd> signalFd_;
+  std::optional<CgroupTree> cgroup_;
+  Child child_;
+  State state_ = State::Starting;
+  bool pid1_ = false;
+  std::optional<int> mainStatus_;
+  std::optional<EventLoop::TimerId> stopTimer_;
+  std::optional<EventLoop::TimerId> graceTimer_;
+  std::optional<EventLoop::TimerId> killTimer_;
+  bool killed_ = false;
+  bool reboot_ = false;
+  bool groupFallbackWarned_ = false;
+  uint64_t lastPidsEvents_ = 0;
+  std::chrono::steady_clock::time_point lastPidsWarning_{};
+  std::chrono::steady_clock::time_point started_;
+  ExitReport report_;
+};
+
+}  // namespace cginit

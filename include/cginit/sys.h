@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+// The only place with raw syscall() and EINTR loops: clone3, pidfds, whole-file reads and writes.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "cginit/result.h"
+#include "cginit/unique_fd.h"
+
+namespace cginit::sys {
+
+/// Arguments for clone3(); only what spawn needs.
+struct CloneArgs {
+  bool pidfd = false;  // CLONE_PIDFD
+  int cgroupFd = -1;   // CLONE_INTO_CGROUP when >= 0
+};
+
+/// clone3() as a fork: returns 0 in the child, the child's pid in the parent. `pidfdOut` receives
+/// the pidfd when requested. ENOSYS, E2BIG or EINVAL mean the kernel lacks clone3 or a flag.
+Result<pid_t> clone3(const CloneArgs& args, UniqueFd& pidfdOut);
+
+/// pidfd_open(2). ENOSYS on kernels before 5.3.
+Result<UniqueFd> pidfdOpen(pid_t pid);
+
+/// pidfd_send_signal(2). ESRCH when the process has exited (still a value to the caller).
+Status pidfdSendSignal(int pidfd, int signo);
+
+/// Reads a whole (small) file relative to `dirfd` (AT_FDCWD for a path), retrying EINTR.
+Result<std::string> readFileAt(int dirfd, const std::string& name);
+
+/// Writes `value` to an existing file relative to `dirfd` in one write(2), as cgroupfs expects.
+Status writeFileAt(int dirfd, const std::string& name, std::string_view value);
+
+/// Writes all of `data` to `fd`, retrying EINTR and short writes.
+Status writeAll(int fd, std::string_view data);
+
+}  // namespace cginit::sys

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: MIT
+// Pure parsers for the cgroup v2 files cginit reads: /proc/self/cgroup, mountinfo, *.events, procs.
+#include "cginit/cgroup_paths.h"
+
+#include <charconv>
+#include <limits>
+#include <optional>
+
+namespace cginit {
+
+namespace {
+
+/// Calls `fn` for every line of `text` (without the newline).
+template <typename Fn>
+void forEachLine(std::string_view text, Fn&& fn) {
+  while (!text.empty()) {
+    const auto nl = text.find('\n');
+    fn(text.substr(0, nl));
+    if (nl == std::string_view::npos) {
+      break;
+    }
+    text.remove_prefix(nl + 1);
+  }
+}
+
+/// Splits on single spaces; mountinfo fields never contain a raw space (it is escaped as \040).
+std::vector<std::string_view> splitSpaces(std::string_view line) {
+  std::vector<std::string_view> fields;
+  while (!line.empty()) {
+    const auto sp = line.find(' ');
+    if (sp != 0) {
+      fields.push_back(line.substr(0, sp));
+    }
+    if (sp == std::string_view::npos) {
+      break;
+    }
+    line.remove_prefix(sp + 1);
+  }
+  return fields;
+}
+
+bool hasOption(std::string_view options, std::string_view name) {
+  while (!options.empty()) {
+    const auto comma = options.find(',');
+    if (options.substr(0, comma) == name) {
+      return true;
+    }
+    if (comma == std::string_view::npos) {
+      break;
+    }
+    options.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+template <typename T>
+std::optional<T> parseNumber(std::string_view s) {
+  T value{};
+  const auto* end = s.data() + s.size();
+  const auto [ptr, ec] = std::from_chars(s.data(), end, value);
+  if (s.empty() || ec != std::errc() || ptr != end) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+/// The fields of one mountinfo line: the mount's root, mount point, per-mount options, and
+/// after the "-" separator the fstype and super options. Empty when the line is malformed.
+struct MountLine {
+  std::string_view root, mountPoint, mountOptions, fstype, superOptions;
+};
+
+std::optional<MountLine> splitMountLine(std::string_view line) {
+  const auto fields = splitSpaces(line);
+  // id parent major:minor root mount-point options [optional fields...] - fstype source super
+  if (fields.size() < 10) {
+    return std::nullopt;
+  }
+  for (size_t i = 6; i + 3 < fields.size(); ++i) {
+    if (fields[i] == "-") {
+      return MountLine{fields[3], fields[4], fields[5], fields[i + 1], fields[i + 3]};
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<std::string> parseProcSelfCgroup(std::string_view text) {
+  std::optional<std::string> path;
+  forEachLine(text, [&](std::string_view line) {
+    // "hierarchy-ID:controller-list:cgroup-path"; the path itself may contain ':'.
+    if (!path && line.substr(0, 3) == "0::") {
+      path = std::string(line.substr(3));
+    }
+  });
+  if (!path) {
+    return Error{0, "no cgroup v2 entry (a \"0::\" line) in /proc/self/cgroup"};
+  }
+  if (path->empty() || path->front() != '/') {
+    return Error{0, "invalid cgroup v2 path '" + *path + "' in /proc/self/cgroup"};
+  }
+  return *path;
+}
+
+std::string unescapeMountField(std::string_view field) {
+  std::string out;
+  out.reserve(field.size());
+  for (size_t i = 0; i < field.size(); ++i) {
+    const auto isOctal = [&](size_t j) {
+      return j < field.size() && field[j] >= '0' && field[j] <= '7';
+    };
+    if (field[i] == '\\' && isOctal(i + 1) && isOctal(i + 2) && isOctal(i + 3)) {
+      const int value = (field[i + 1] - '0') * 64 + (field[i + 2] - '0') * 8 + (field[i + 3] - '0');
+      out += static_cast<char>(value);
+      i += 3;
+    } else {
+      out += field[i];
+    }
+  }
+  return out;
+}
+
+Result<Cgroup2Mount> findCgroup2Mount(std::string_view mountinfo) {
+  std::optional<Cgroup2Mount> found;
+  forEachLine(mountinfo, [&](std::string_view line) {
+    const auto m = splitMountLine(line);
+    if (!m || m->fstype != "cgroup2") {
+      return;
+    }
+    found = Cgroup2Mount{unescapeMountField(m->mountPoint), unescapeMountField(m->root),
+                         hasOption(m->mountOptions, "ro") || hasOption(m->superOptions, "ro"),
+                         hasOption(m->superOptions, "nsdelegate")};
+  });
+  if (!found) {
+    return Error{0, "no cgroup2 filesystem in /proc/self/mountinfo"};
+  }
+  return *found;
+}
+
+bool hasCgroup1Mount(std::string_view mountinfo) {
+  bool found = false;
+  forEachLine(mountinfo, [&](std::string_view line) {
+    const auto m = splitMountLine(line);
+    found = found || (m && m->fstype == "cgroup");
+  });
+  return found;
+}
+
+Result<std::string> cgroupDirectory(const Cgroup2Mount& mount, std::string_view ownPath) {
+  const auto outside = [&] {
+    return Error{0, "cgroup " + std::string(ownPath) +
+                        " is not visible under the cgroup2 mount at " + mount.mountPoint +
+                        " (which shows " + mount.root + ")"};
+  };
+  // A process outside its cgroup namespace's root sees "/../..." paths.
+  if (ownPath == "/.." || ownPath.substr(0, 4) == "/../" ||
+      ownPath.find("/../") != std::string_view::npos) {
+    return outside();
+  }
+  std::string_view root = mount.root;
+  while (root.size() > 1 && root.back() == '/') {
+    root.remove_suffix(1);
+  }
+  std::string_view rel = ownPath;
+  if (root != "/") {
+    if (rel.substr(0, root.size()) != root ||
+        (rel.size() > root.size() && rel[root.size()] != '/')) {
+      return outside();
+    }
+    rel.remove_prefix(root.size());
+  }
+  while (!rel.empty() && rel.front() == '/') {
+    rel.remove_prefix(1);
+  }
+  std::string dir = mount.mountPoint;
+  if (!rel.empty()) {
+    if (dir.empty() || dir.back() != '/') {
+      dir += '/';
+    }
+    dir += rel;
+  }
+  return dir;
+}
+
+Result<std::map<std::string, uint64_t>> parseKeyValues(std::string_view text) {
+  std::map<std::string, uint64_t> out;
+  std::optional<Error> error;
+  forEachLine(text, [&](std::string_view raw) {
+    const auto line = trim(raw);
+    if (line.empty() || error) {
+      return;
+    }
+    const auto sp = line.find(' ');
+    const auto value =
+        sp == std::string_view::npos ? std::nullopt : parseNumber<uint64_t>(trim(line.substr(sp)));
+    if (!value) {
+      error = Error{0, "invalid key/value line '" + std::string(line) + "'"};
+      return;
+    }
+    out[std::string(line.substr(0, sp))] = *value;
+  });
+  if (error) {
+    return *std::move(error);
+  }
+  return out;
+}
+
+Result<std::vector<pid_t>> parsePidList(std::string_view text) {
+  std::vector<pid_t> pids;
+  std::optional<Error> error;
+  forEachLine(text, [&](std::string_view raw) {
+    const auto line = trim(raw);
+    if (line.empty() || error) {
+      return;
+    }
+    const auto pid = parseNumber<pid_t>(line);
+    if (!pid || *pid <= 0) {
+      error = Error{0, "invalid pid '" + std::string(line) + "'"};
+      return;
+    }
+    pids.push_back(*pid);
+  });
+  if (error) {
+    return *std::move(error);
+  }
+  return pids;
+}
+
+std::vector<std::string> parseControllerList(std::string_view text) {
+  std::vector<std::string> out;
+  for (const auto word : splitSpaces(trim(text.substr(0, text.find('\n'))))) {
+    out.emplace_back(word);
+  }
+  return out;
+}
+
+}  // namespace cginit

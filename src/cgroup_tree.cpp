@@ -1,0 +1,504 @@
+// SPDX-License-Identifier: MIT
+// CgroupTree: discovery of cginit's own cgroup and the init/ + workload/ layout inside it.
+#include <fcntl.h>
+#include <libcgroup.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstdarg>
+#include <cstdio>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "cginit/cgroup.h"
+#include "cginit/cgroup_paths.h"
+#include "cginit/options.h"
+#include "cginit/sys.h"
+
+namespace cginit {
+
+namespace {
+
+constexpr const char* kWritableHint =
+    "give the container a writable cgroup (podman: --security-opt writable-cgroups=true or "
+    "--systemd=always; docker or podman: --privileged), or use --cgroup off";
+constexpr const char* kOwnCgroupHint =
+    "run cginit in a cgroup of its own (a container, a directory you created, or "
+    "systemd-run --scope -p Delegate=yes), or use --cgroup off";
+constexpr int kMoveRounds = 100;    // bound for "move until <root> is empty"
+constexpr int kEnableAttempts = 3;  // EBUSY when a process slipped into <root> meanwhile
+constexpr auto kFreezeWait = std::chrono::milliseconds(500);
+constexpr auto kKillFallbackTime = std::chrono::milliseconds(1000);
+
+/// The one warning (Auto) or the Error (Required) for a reason not to manage a cgroup.
+Result<std::optional<CgroupTree>> notManaged(const CgroupRequest& request, Error error) {
+  if (request.required) {
+    error.usage = true;  // an unmet requirement the user asked for: exit 2
+    return error;
+  }
+  spdlog::warn("not managing a cgroup, running without one: {}", error.message);
+  return std::optional<CgroupTree>{};
+}
+
+bool contains(const std::vector<std::string>& list, std::string_view item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+std::string joinOrNone(const std::vector<std::string>& list) {
+  return list.empty() ? std::string("none") : fmt::format("{}", fmt::join(list, " "));
+}
+
+// libcgroup logs through a printf-style callback; route it to spdlog's debug level (it would
+// otherwise print to stdout, which belongs to the program).
+__attribute__((format(printf, 3, 0))) void libcgroupLog(void* /*userdata*/, int /*level*/,
+                                                        const char* format, va_list args) {
+  char line[512];
+  std::vsnprintf(line, sizeof line, format, args);
+  std::string_view text(line);
+  while (!text.empty() && text.back() == '\n') {
+    text.remove_suffix(1);
+  }
+  spdlog::debug("libcgroup: {}", text);
+}
+
+/// The controllers libcgroup finds mounted (names only), for the "cgroup v1 only" message. Its
+/// cgroup_init() reads /proc/cgroups and /proc/mounts; it runs only on this failure path.
+std::string mountedControllersByLibcgroup() {
+  cgroup_set_logger(&libcgroupLog, CGROUP_LOG_INFO, nullptr);
+  if (const int rc = cgroup_init(); rc != 0) {
+    spdlog::debug("libcgroup: cgroup_init: {}", cgroup_strerror(rc));
+    return {};
+  }
+  std::vector<std::string> names;
+  void* handle = nullptr;
+  cgroup_mount_point info{};
+  for (int rc = cgroup_get_controller_begin(&handle, &info); rc == 0;
+       rc = cgroup_get_controller_next(&handle, &info)) {
+    names.emplace_back(info.name);
+  }
+  cgroup_get_controller_end(&handle);
+  return names.empty() ? std::string() : fmt::format("{}", fmt::join(names, ", "));
+}
+
+/// The directory of cginit's own cgroup, or an Error whose message says why it cannot be used.
+Result<std::string> discoverOwnCgroup(const CgroupRequest& request) {
+  auto selfText = sys::readFileAt(AT_FDCWD, request.procSelfCgroup);
+  if (!selfText) {
+    return std::move(selfText).error();
+  }
+  auto mountinfo = sys::readFileAt(AT_FDCWD, request.mountinfo);
+  if (!mountinfo) {
+    return std::move(mountinfo).error();
+  }
+  auto mount = findCgroup2Mount(*mountinfo);
+  auto own = parseProcSelfCgroup(*selfText);
+  if (!mount || !own) {
+    if (!hasCgroup1Mount(*mountinfo) && !mount) {
+      return Error{0, "no cgroup2 filesystem is mounted (mount -t cgroup2 none /sys/fs/cgroup)"};
+    }
+    std::string found;
+    if (request.mountinfo == CgroupRequest().mountinfo) {  // libcgroup sees the real system
+      if (const auto names = mountedControllersByLibcgroup(); !names.empty()) {
+        found = " (libcgroup finds only v1 controllers: " + names + ")";
+      }
+    }
+    return Error{0, "cgroup v1 only" + found +
+                        ": cginit needs the unified cgroup v2 hierarchy (boot the host with "
+                        "systemd.unified_cgroup_hierarchy=1), or use --cgroup off"};
+  }
+  spdlog::debug("own cgroup {}, cgroup2 at {} (root {}{}{})", *own, mount->mountPoint, mount->root,
+                mount->readOnly ? ", ro" : "", mount->nsdelegate ? ", nsdelegate" : "");
+  if (mount->readOnly) {
+    return Error{EROFS, fmt::format("the cgroup filesystem at {} is mounted read-only: {}",
+                                    mount->mountPoint, kWritableHint)};
+  }
+  return cgroupDirectory(*mount, *own);
+}
+
+std::optional<uint64_t> parseCounter(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
+    text.remove_suffix(1);
+  }
+  uint64_t value = 0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+}  // namespace
+
+Result<std::optional<CgroupTree>> CgroupTree::setup(const CgroupRequest& request) {
+  auto dir = discoverOwnCgroup(request);
+  if (!dir) {
+    return notManaged(request, std::move(dir).error());
+  }
+  UniqueFd fd(::openat(AT_FDCWD, dir->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) {
+    return notManaged(request, sysError("open", *dir));
+  }
+  return setupAt(std::move(fd), *dir, request);
+}
+
+Result<std::optional<CgroupTree>> CgroupTree::setupAt(UniqueFd rootDir, std::string displayPath,
+                                                      const CgroupRequest& request) {
+  CgroupTree tree;
+  tree.root_ = Cgroup(std::move(rootDir), std::move(displayPath));
+  if (auto built = tree.build(request); !built) {
+    if (auto undone = tree.teardown(); !undone) {
+      spdlog::warn("undoing the cgroup setup: {}", undone.error().message);
+    }
+    return notManaged(request, std::move(built).error());
+  }
+  return std::optional<CgroupTree>(std::move(tree));
+}
+
+Status CgroupTree::build(const CgroupRequest& request) {
+  const std::string& rootPath = root_.path();
+  // The hierarchy root has no cgroup.events; managing it would move every process of the machine.
+  if (!root_.hasFile("cgroup.events")) {
+    return Error{0, fmt::format("{} is the root of the cgroup hierarchy (no cgroup.events): {}",
+                                rootPath, kOwnCgroupHint)};
+  }
+  for (const char* file : {".", "cgroup.procs", "cgroup.subtree_control"}) {
+    if (::faccessat(root_.fd(), file, W_OK, AT_EACCESS) != 0) {
+      auto err = sysError("access", fmt::format("{}/{}", rootPath, file));
+      err.message =
+          fmt::format("{} is not writable ({}): {}", rootPath, err.message,
+                      err.code == EROFS ? kWritableHint : "the cgroup must be delegated to cginit");
+      return err;
+    }
+  }
+
+  // Which controllers are needed; a missing one is an Error (Required) or a warning (Auto).
+  auto available = root_.controllers();
+  if (!available) {
+    return std::move(available).error();
+  }
+  std::vector<std::string> wanted;
+  const auto want = [&](const std::string& controller, const std::string& what) -> Status {
+    if (contains(*available, controller)) {
+      if (!contains(wanted, controller)) {
+        wanted.push_back(controller);
+      }
+      return {};
+    }
+    return Error{0, fmt::format("controller {} is not available in {}/cgroup.controllers "
+                                "(available: {}), so {} cannot be applied; the parent cgroup must "
+                                "delegate it",
+                                controller, rootPath, joinOrNone(*available), what)};
+  };
+  std::vector<std::pair<std::string, std::string>> writes;  // file, value, into workload/
+  const auto plan = [&](const std::string& file, const std::string& value) -> Status {
+    if (!isValidLimitFile(file)) {
+      return usageError("invalid cgroup limit file '" + file + "'");
+    }
+    auto st = want(std::string(limitController(file)), file + "=" + value);
+    if (st) {
+      writes.emplace_back(file, value);
+    } else if (!request.required) {
+      spdlog::warn("{}", st.error().message);
+      return {};
+    }
+    return st;
+  };
+  if (request.pidsMax) {
+    if (auto st = plan("pids.max", *request.pidsMax); !st) {
+      return st;
+    }
+  } else if (contains(*available, "pids")) {
+    wanted.emplace_back("pids");  // for pids.events and pids.peak
+  }
+  for (const auto& [file, value] : request.limits) {
+    if (auto st = plan(file, value); !st) {
+      return st;
+    }
+  }
+
+  // init/ and workload/, then everything out of <root>, and only then the controllers: enabling
+  // a threaded one (pids, cpu) while <root> has processes makes it a thread root for good.
+  auto init = root_.child("init", true, &createdInit_);
+  if (!init) {
+    return std::move(init).error();
+  }
+  init_ = std::move(*init);
+  auto workload = root_.child("workload", true, &createdWorkload_);
+  if (!workload) {
+    return std::move(workload).error();
+  }
+  workload_ = std::move(*workload);
+  if (auto moved = moveRootToInit(); !moved) {
+    return moved;
+  }
+  auto current = root_.subtreeControl();
+  if (!current) {
+    return std::move(current).error();
+  }
+  std::vector<std::string> toEnable;
+  for (const auto& controller : wanted) {
+    if (!contains(*current, controller)) {
+      toEnable.push_back(controller);
+    }
+  }
+  Status enabled = root_.setControllers(toEnable, true);
+  for (int attempt = 1; !enabled && enabled.error().code == EBUSY && attempt < kEnableAttempts;
+       ++attempt) {
+    if (auto moved = moveRootToInit(); !moved) {
+      return moved;
+    }
+    enabled = root_.setControllers(toEnable, true);
+  }
+  if (!enabled) {
+    if (enabled.error().code == EOPNOTSUPP) {
+      return std::move(enabled).error().context(
+          "enabling controllers (the cgroup is a threaded domain: a threaded controller was "
+          "enabled while it had processes)");
+    }
+    return std::move(enabled).error().context("enabling controllers");
+  }
+  enabled_ = std::move(toEnable);
+
+  for (const auto& [file, value] : writes) {
+    if (auto st = workload_.write(file, value); !st) {
+      if (request.required) {
+        return st;
+      }
+      spdlog::warn("{} not applied: {}", file, st.error().message);
+    }
+  }
+
+  auto events = workload_.openFile("cgroup.events");
+  if (!events) {
+    return std::move(events).error();
+  }
+  eventsFd_ = std::move(*events);
+  if (workload_.hasFile("pids.events")) {
+    if (auto pidsEvents = workload_.openFile("pids.events")) {
+      pidsEventsFd_ = std::move(*pidsEvents);
+    } else {
+      spdlog::debug("{}", pidsEvents.error().message);
+    }
+  }
+  spdlog::info("managing cgroup {}: cginit in init/, the program in workload/ (enabled: {})",
+               rootPath, joinOrNone(enabled_));
+  return {};
+}
+
+Status CgroupTree::moveRootToInit() {
+  const pid_t self = ::getpid();
+  for (int round = 0; round < kMoveRounds; ++round) {
+    auto pids = root_.procs();
+    if (!pids) {
+      return std::move(pids).error();
+    }
+    if (pids->empty()) {
+      return {};
+    }
+    // cginit first, so that it is in init/ however the rest goes.
+    std::stable_partition(pids->begin(), pids->end(), [self](pid_t pid) { return pid == self; });
+    for (const pid_t pid : *pids) {
+      if (auto st = init_.moveProc(pid); !st && st.error().code != ESRCH) {
+        return std::move(st).error().context(fmt::format("moving process {} into init/", pid));
+      }
+    }
+  }
+  return Error{EBUSY,
+               fmt::format("{} does not become empty: processes keep arriving", root_.path())};
+}
+
+Status CgroupTree::teardown() {
+  Status first;
+  const auto note = [&first](Status st) {
+    if (!st && first) {
+      first = std::move(st);
+    }
+  };
+  eventsFd_.reset();
+  pidsEventsFd_.reset();
+  if (workload_ && createdWorkload_) {
+    note(root_.removeChild("workload"));
+  }
+  workload_ = Cgroup();
+  if (!enabled_.empty()) {
+    // So that <root> may hold processes again (no-internal-processes rule).
+    note(root_.setControllers(enabled_, false));
+    enabled_.clear();
+  }
+  if (init_) {
+    if (auto pids = init_.procs()) {
+      for (const pid_t pid : *pids) {
+        if (auto st = root_.moveProc(pid); !st && st.error().code != ESRCH) {
+          note(std::move(st));
+        }
+      }
+    } else {
+      note(std::move(pids).error());
+    }
+    if (createdInit_) {
+      note(root_.removeChild("init"));
+    }
+    init_ = Cgroup();
+  }
+  return first;
+}
+
+Status CgroupTree::remove() {
+  return teardown();
+}
+
+Status CgroupTree::movePidToWorkload(pid_t pid) {
+  return workload_.moveProc(pid);
+}
+
+Result<std::vector<pid_t>> CgroupTree::workloadPids() const {
+  return workload_.procsRecursive();
+}
+
+Result<size_t> CgroupTree::signalWorkload(int signo) {
+  // Frozen, nothing in workload/ can fork a child that the list below misses, nor exit and
+  // have its pid reused before the kill. Leave a freeze that someone else set alone.
+  bool thaw = false;
+  if (workload_.hasFile("cgroup.freeze")) {
+    auto state = workload_.read("cgroup.freeze");
+    if (state && state->substr(0, 1) == "0") {
+      auto frozen = workload_.freeze(true, kFreezeWait);
+      thaw = frozen.has_value();
+      if (!frozen) {
+        spdlog::debug("{}", frozen.error().message);
+      } else if (!*frozen) {
+        spdlog::debug("{} did not freeze within {} ms; signalling anyway", workload_.path(),
+                      kFreezeWait.count());
+      }
+    }
+  }
+  auto pids = workloadPids();
+  size_t count = 0;
+  std::optional<Error> error;
+  if (pids) {
+    for (const pid_t pid : *pids) {
+      if (::kill(pid, signo) == 0) {
+        ++count;
+      } else if (errno != ESRCH && !error) {
+        error = sysError("kill", std::to_string(pid));
+      }
+    }
+  } else {
+    error = std::move(pids).error();
+  }
+  if (thaw) {
+    if (auto thawed = workload_.freeze(false); !thawed && !error) {
+      error = std::move(thawed).error();
+    }
+  }
+  if (error) {
+    return *std::move(error);
+  }
+  return count;
+}
+
+Status CgroupTree::killWorkload() {
+  auto killed = workload_.kill();
+  if (killed || killed.error().code != ENOENT) {
+    return killed;
+  }
+  // No cgroup.kill before Linux 5.14: SIGKILL what is listed (frozen where possible) until the
+  // cgroup is empty.
+  const auto deadline = std::chrono::steady_clock::now() + kKillFallbackTime;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto sent = signalWorkload(SIGKILL);
+    if (!sent) {
+      return std::move(sent).error();
+    }
+    auto empty = workload_.waitForEvent("populated", 0, std::chrono::milliseconds(100));
+    if (!empty) {
+      return std::move(empty).error();
+    }
+    if (*empty) {
+      return {};
+    }
+  }
+  return Error{EBUSY, fmt::format("{}: processes remain after SIGKILL", workload_.path())};
+}
+
+Result<bool> CgroupTree::workloadPopulated() const {
+  auto kv = readKeyValuesFd(eventsFd_.get());
+  if (!kv) {
+    return std::move(kv).error().context(workload_.path() + "/cgroup.events");
+  }
+  const auto it = kv->find("populated");
+  if (it == kv->end()) {
+    return Error{0, workload_.path() + "/cgroup.events has no populated key"};
+  }
+  return it->second != 0;
+}
+
+Result<uint64_t> CgroupTree::pidsMaxEvents() const {
+  if (!pidsEventsFd_) {
+    return uint64_t{0};
+  }
+  auto kv = readKeyValuesFd(pidsEventsFd_.get());
+  if (!kv) {
+    return std::move(kv).error().context(workload_.path() + "/pids.events");
+  }
+  const auto it = kv->find("max");
+  return it == kv->end() ? uint64_t{0} : it->second;
+}
+
+Result<std::optional<uint64_t>> CgroupTree::pidsPeak() const {
+  if (!workload_.hasFile("pids.peak")) {
+    return std::optional<uint64_t>{};
+  }
+  auto text = workload_.read("pids.peak");
+  if (!text) {
+    return std::move(text).error();
+  }
+  const auto value = parseCounter(*text);
+  if (!value) {
+    return Error{0, fmt::format("{}/pids.peak: invalid value '{}'", workload_.path(), *text)};
+  }
+  return std::optional<uint64_t>(value);
+}
+
+Result<std::optional<uint64_t>> CgroupTree::oomKills() const {
+  if (!workload_.hasFile("memory.events")) {
+    return std::optional<uint64_t>{};
+  }
+  auto kv = workload_.readKeyValues("memory.events");
+  if (!kv) {
+    return std::move(kv).error();
+  }
+  const auto it = kv->find("oom_kill");
+  return it == kv->end() ? std::optional<uint64_t>{} : std::optional<uint64_t>(it->second);
+}
+
+Status CgroupTree::adoptStrangers() {
+  Status first;
+  const pid_t self = ::getpid();
+  for (const Cgroup* from : {&init_, &root_}) {
+    auto pids = from->procs();
+    if (!pids) {
+      if (first) {
+        first = std::move(pids).error();
+      }
+      continue;
+    }
+    for (const pid_t pid : *pids) {
+      if (pid == self) {
+        continue;
+      }
+      if (auto st = workload_.moveProc(pid); st) {
+        spdlog::info("moved process {} from {} into workload/", pid, from->path());
+      } else if (st.error().code != ESRCH && first) {
+        first = std::move(st);
+      }
+    }
+  }
+  return first;
+}
+
+}  // namespace cginit

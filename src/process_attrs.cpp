@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: MIT
+// Process attributes of cginit itself: child subreaper, parent-death signal, PID 1.
+#include "cginit/process_attrs.h"
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+namespace cginit {
+
+Status setChildSubreaper() {
+  if (::prctl(PR_SET_CHILD_SUBREAPER, 1UL, 0UL, 0UL, 0UL) < 0) {
+    return sysError("prctl", "PR_SET_CHILD_SUBREAPER");
+  }
+  return {};
+}
+
+Status setParentDeathSignal(int signo) {
+  const pid_t parent = ::getppid();
+  if (::prctl(PR_SET_PDEATHSIG, static_cast<unsigned long>(signo), 0UL, 0UL, 0UL) < 0) {
+    return sysError("prctl", "PR_SET_PDEATHSIG");
+  }
+  // The parent may have died between getppid() and prctl(): then no signal would ever come.
+  if (::getppid() != parent && ::kill(::getpid(), signo) < 0) {
+    return sysError("kill", "self");
+  }
+  return {};
+}
+
+bool isPid1() { return ::getpid() == 1; }
+
+}  // namespace cginit

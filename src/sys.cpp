@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: MIT
+// The only place with raw syscall() and EINTR loops: clone3, pidfds, whole-file reads and writes.
+#include "cginit/sys.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <linux/sched.h>
+
+namespace cginit::sys {
+
+Result<pid_t> clone3(const CloneArgs& args, UniqueFd& pidfdOut) {
+  struct clone_args ca;
+  std::memset(&ca, 0, sizeof ca);
+  int pidfd = -1;
+  ca.exit_signal = SIGCHLD;
+  if (args.pidfd) {
+    ca.flags |= CLONE_PIDFD;
+    ca.pidfd = static_cast<__u64>(reinterpret_cast<uintptr_t>(&pidfd));
+  }
+  if (args.cgroupFd >= 0) {
+    ca.flags |= CLONE_INTO_CGROUP;
+    ca.cgroup = static_cast<__u64>(static_cast<unsigned>(args.cgroupFd));
+  }
+  const long ret = ::syscall(SYS_clone3, &ca, sizeof ca);
+  if (ret < 0) {
+    return sysError("clone3");
+  }
+  if (ret == 0) {
+    return pid_t{0};
+  }
+  pidfdOut.reset(pidfd);
+  return static_cast<pid_t>(ret);
+}
+
+Result<UniqueFd> pidfdOpen(pid_t pid) {
+  const long fd = ::syscall(SYS_pidfd_open, pid, 0);
+  if (fd < 0) {
+    return sysError("pidfd_open", std::to_string(pid));
+  }
+  return UniqueFd(static_cast<int>(fd));
+}
+
+Status pidfdSendSignal(int pidfd, int signo) {
+  if (::syscall(SYS_pidfd_send_signal, pidfd, signo, nullptr, 0) < 0) {
+    return sysError("pidfd_send_signal");
+  }
+  return {};
+}
+
+Result<std::string> readFileAt(int dirfd, const std::string& name) {
+  UniqueFd fd(::openat(dirfd, name.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  if (!fd) {
+    return sysError("open", name);
+  }
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return sysError("read", name);
+    }
+    if (n == 0) {
+      break;
+    }
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+Status writeFileAt(int dirfd, const std::string& name, std::string_view value) {
+  UniqueFd fd(::openat(dirfd, name.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY));
+  if (!fd) {
+    return sysError("open", name);
+  }
+  ssize_t n;
+  do {
+    n = ::write(fd.get(), value.data(), value.size());
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    return sysError("write", name);
+  }
+  if (static_cast<size_t>(n) != value.size()) {
+    return errnoError(EIO, "short write", name);
+  }
+  return {};
+}
+
+Status writeAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return sysError("write");
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return {};
+}
+
+}  // namespace cginit::sys
