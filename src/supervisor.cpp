@@ -96,7 +96,7 @@ Status Supervisor::prepare() {
       spdlog::warn("not managing a cgroup: {}", err.message);
     } else if (*tree) {
       cgroup_.emplace(std::move(**tree));
-      report_.cgroup = cgroup_->workloadPath();
+      report_.cgroup = cgroup_->rootPath();
       report_.pidsMax = request.pidsMax;
     }
   }
