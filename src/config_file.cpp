@@ -228,7 +228,7 @@ Status setRewrite(const Context& c, std::string_view key, const toml::node& n, O
       return st;
     }
     // parseRewrite() holds the rule on which signals cannot be rewritten (SIGKILL, ...).
-    auto pair = parseRewrite(fmt::format("{}:{}", *fromSignal, *toSignal));
+    auto pair = parseRewrite(fmt::format("{}:{}", signalName(*fromSignal), signalName(*toSignal)));
     if (!pair) {
       return c.at(from->source(), key, pair.error().message);
     }
@@ -427,39 +427,18 @@ std::string syntaxMessage(std::string_view description) {
   return message;
 }
 
-/// A TOML basic string with every character that needs it escaped.
+/// A TOML basic string: quotes and backslashes escaped, control characters as \uXXXX.
 std::string quoted(std::string_view text) {
   std::string out = "\"";
   for (const char ch : text) {
     const auto byte = static_cast<unsigned char>(ch);
-    switch (ch) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (byte < 0x20 || byte == 0x7f) {
-          out += fmt::format("\\u{:04X}", static_cast<unsigned>(byte));
-        } else {
-          out += ch;
-        }
+    if (ch == '"' || ch == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (byte < 0x20 || byte == 0x7f) {
+      out += fmt::format("\\u{:04X}", static_cast<unsigned>(byte));
+    } else {
+      out += ch;
     }
   }
   out += '"';

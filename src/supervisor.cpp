@@ -465,9 +465,13 @@ void Supervisor::finishDrain() {
 
 int Supervisor::finish() {
   // Zombies of a drained cgroup may become reapable a moment after cgroup.events says empty
-  // (the kernel leaves the cgroup before it notifies the parent): reap them, bounded.
-  if (mainStatus_ || report_.mainPid > 0) {
+  // (the kernel leaves the cgroup before it notifies the parent): reap them, bounded. SIGCHLD is
+  // blocked, so one that arrives between reapAll() and sigtimedwait() stays pending: no lost wake-up.
+  if (cgroup_ && report_.mainPid > 0) {
     const auto deadline = steady_clock::now() + kReapWait;
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
     for (;;) {
       auto none = reapAll([this](pid_t pid, int status) {
         if (pid != child_.pid) {
@@ -475,10 +479,14 @@ int Supervisor::finish() {
           spdlog::debug("reaped zombie pid {} ({})", pid, describeStatus(status));
         }
       });
-      if (!none || *none || !cgroup_ || steady_clock::now() >= deadline) {
+      const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(
+          deadline - steady_clock::now());
+      if (!none || *none || left.count() <= 0) {
         break;
       }
-      ::usleep(2000);
+      timespec ts{static_cast<time_t>(left.count() / 1000000000),
+                  static_cast<long>(left.count() % 1000000000)};
+      ::sigtimedwait(&chld, nullptr, &ts);
     }
   }
   if (cgroup_) {

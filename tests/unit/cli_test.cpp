@@ -1,1 +1,248 @@
+// SPDX-License-Identifier: MIT
+// Tests of command-line parsing.
+#include "cginit/cli.h"
+
+#include <signal.h>
+
+#include <algorithm>
+
 #include <gtest/gtest.h>
+
+namespace cginit {
+namespace {
+
+using std::chrono::milliseconds;
+using Args = std::vector<std::string>;
+
+Args withArgv0(const Args& args) {
+  Args argv{"cginit"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+CliResult parse(const Args& args) {
+  auto result = parseCommandLine(withArgv0(args));
+  EXPECT_TRUE(result) << result.error().message;
+  return result ? std::move(result).value() : CliResult{};
+}
+
+std::string errorOf(const Args& args) {
+  auto result = parseCommandLine(withArgv0(args));
+  EXPECT_FALSE(result);
+  if (result) {
+    return {};
+  }
+  EXPECT_TRUE(result.error().usage);
+  return result.error().message;
+}
+
+TEST(CliTest, StopsAtTheFirstWordThatIsNotAnOption) {
+  const CliResult r = parse({"-s", "prog", "-x", "--grace", "1s"});
+  EXPECT_EQ(r.action, Action::Run);
+  EXPECT_EQ(r.programArgv, (Args{"prog", "-x", "--grace", "1s"}));
+  EXPECT_EQ(r.layer.subreaper, true);
+  EXPECT_FALSE(r.layer.grace);
+}
+
+TEST(CliTest, DoubleDashEndsTheOptions) {
+  EXPECT_EQ(parse({"--", "-v"}).programArgv, Args{"-v"});
+  EXPECT_EQ(parse({"-v", "--", "prog", "--"}).programArgv, (Args{"prog", "--"}));
+}
+
+TEST(CliTest, LoneDashIsTheProgram) {
+  EXPECT_EQ(parse({"-", "x"}).programArgv, (Args{"-", "x"}));
+}
+
+TEST(CliTest, RunWithoutAProgramIsAnError) {
+  EXPECT_EQ(errorOf({}), "no program given (usage: cginit [OPTION]... [--] PROGRAM [ARG]...)");
+  EXPECT_EQ(errorOf({"-s", "--"}),
+            "no program given (usage: cginit [OPTION]... [--] PROGRAM [ARG]...)");
+}
+
+TEST(CliTest, InformationalActionsNeedNoProgram) {
+  EXPECT_EQ(parse({"-h"}).action, Action::Help);
+  EXPECT_EQ(parse({"--help"}).action, Action::Help);
+  EXPECT_EQ(parse({"--version"}).action, Action::Version);
+  EXPECT_EQ(parse({"-l"}).action, Action::License);
+  EXPECT_EQ(parse({"--license"}).action, Action::License);
+  EXPECT_EQ(parse({"--print-config"}).action, Action::PrintConfig);
+  EXPECT_TRUE(parse({"--help", "prog"}).programArgv.empty());
+}
+
+TEST(CliTest, HelpWinsOverVersionLicenseAndPrintConfig) {
+  EXPECT_EQ(parse({"--print-config", "--version", "-h", "-l"}).action, Action::Help);
+  EXPECT_EQ(parse({"--print-config", "-l", "--version"}).action, Action::Version);
+  EXPECT_EQ(parse({"--print-config", "-l"}).action, Action::License);
+}
+
+TEST(CliTest, EachVRaisesTheVerbosity) {
+  EXPECT_FALSE(parse({"prog"}).layer.verbosity);
+  EXPECT_EQ(parse({"-v", "prog"}).layer.verbosity, Verbosity::Info);
+  EXPECT_EQ(parse({"-vv", "prog"}).layer.verbosity, Verbosity::Debug);
+  EXPECT_EQ(parse({"-v", "-v", "-v", "prog"}).layer.verbosity, Verbosity::Trace);
+  EXPECT_EQ(parse({"-vvvvv", "prog"}).layer.verbosity, Verbosity::Trace);
+}
+
+TEST(CliTest, ShortFlagsCanBeClustered) {
+  const CliResult r = parse({"-sgw", "prog"});
+  EXPECT_EQ(r.layer.subreaper, true);
+  EXPECT_EQ(r.layer.forward, ForwardTarget::Group);
+  EXPECT_EQ(r.layer.warnOnReap, true);
+}
+
+TEST(CliTest, ShortOptionValueMayBeAttachedOrSeparate) {
+  EXPECT_EQ(parse({"-pSIGKILL", "prog"}).layer.pdeathsig, SIGKILL);
+  EXPECT_EQ(parse({"-p", "KILL", "prog"}).layer.pdeathsig, SIGKILL);
+  EXPECT_EQ(parse({"-se143", "prog"}).layer.remapExit, std::vector<int>{143});
+}
+
+TEST(CliTest, LongOptionValueMayFollowAnEqualsSignOrBeSeparate) {
+  EXPECT_EQ(parse({"--grace=10s", "prog"}).layer.grace, milliseconds(10000));
+  EXPECT_EQ(parse({"--grace", "10s", "prog"}).layer.grace, milliseconds(10000));
+  EXPECT_EQ(parse({"--limit=cpu.max=50000 100000", "prog"}).layer.limits,
+            (std::vector<Limit>{{"cpu.max", "50000 100000"}}));
+}
+
+TEST(CliTest, TiniLongNamesMatchTheirLetters) {
+  const CliResult r = parse({"--subreaper", "--pdeathsig", "TERM", "--kill-process-group",
+                             "--remap-exit", "1", "--warn-on-reap", "prog"});
+  EXPECT_EQ(r.layer.subreaper, true);
+  EXPECT_EQ(r.layer.pdeathsig, SIGTERM);
+  EXPECT_EQ(r.layer.forward, ForwardTarget::Group);
+  EXPECT_EQ(r.layer.remapExit, std::vector<int>{1});
+  EXPECT_EQ(r.layer.warnOnReap, true);
+}
+
+TEST(CliTest, StoresEveryCginitOption) {
+  const CliResult r = parse({"--config",
+                             "/etc/cginit.toml",
+                             "--cgroup",
+                             "required",
+                             "--pids-max",
+                             "max",
+                             "--limit",
+                             "memory.max=512M",
+                             "--forward",
+                             "cgroup",
+                             "--rewrite",
+                             "TERM:QUIT",
+                             "--grace",
+                             "500ms",
+                             "--stop-signal",
+                             "INT",
+                             "--stop-timeout",
+                             "30s",
+                             "--report",
+                             "-",
+                             "prog"});
+  EXPECT_EQ(r.configPath, "/etc/cginit.toml");
+  EXPECT_EQ(r.layer.cgroupMode, CgroupMode::Required);
+  EXPECT_EQ(r.layer.pidsMax, (PidsMax{true, 0}));
+  EXPECT_EQ(r.layer.limits, (std::vector<Limit>{{"memory.max", "512M"}}));
+  EXPECT_EQ(r.layer.forward, ForwardTarget::Cgroup);
+  EXPECT_EQ(r.layer.rewrite, (std::map<int, int>{{SIGTERM, SIGQUIT}}));
+  EXPECT_EQ(r.layer.grace, milliseconds(500));
+  EXPECT_EQ(r.layer.stopSignal, SIGINT);
+  EXPECT_EQ(r.layer.stopTimeout, milliseconds(30000));
+  EXPECT_EQ(r.layer.reportPath, "-");
+}
+
+TEST(CliTest, RepeatedRemapExitAccumulates) {
+  EXPECT_EQ(parse({"-e", "143", "-e", "1", "prog"}).layer.remapExit, (std::vector<int>{143, 1}));
+}
+
+TEST(CliTest, RepeatedRewriteOfTheSameSignalKeepsTheLast) {
+  EXPECT_EQ(
+      parse({"--rewrite", "TERM:QUIT", "--rewrite", "INT:QUIT", "--rewrite", "15:USR1", "prog"})
+          .layer.rewrite,
+      (std::map<int, int>{{SIGINT, SIGQUIT}, {SIGTERM, SIGUSR1}}));
+}
+
+TEST(CliTest, RepeatedLimitOfTheSameFileKeepsTheLast) {
+  EXPECT_EQ(parse({"--limit", "memory.max=1G", "--limit", "cpu.max=max", "--limit", "memory.max=2G",
+                   "prog"})
+                .layer.limits,
+            (std::vector<Limit>{{"cpu.max", "max"}, {"memory.max", "2G"}}));
+}
+
+TEST(CliTest, LaterValueOfASingleOptionWins) {
+  const CliResult r = parse({"--forward", "cgroup", "-g", "--grace", "1s", "--grace", "2s", "p"});
+  EXPECT_EQ(r.layer.forward, ForwardTarget::Group);
+  EXPECT_EQ(r.layer.grace, milliseconds(2000));
+}
+
+TEST(CliTest, RejectsUnknownOptions) {
+  EXPECT_EQ(errorOf({"--bogus", "prog"}), "unknown option '--bogus' (see --help)");
+  EXPECT_EQ(errorOf({"-x", "prog"}), "unknown option '-x' (see --help)");
+  EXPECT_EQ(errorOf({"-sx", "prog"}), "unknown option '-x' (see --help)");
+}
+
+TEST(CliTest, RejectsAMissingValue) {
+  EXPECT_EQ(errorOf({"--grace"}), "option --grace needs a value");
+  EXPECT_EQ(errorOf({"-p"}), "option -p needs a value");
+}
+
+TEST(CliTest, RejectsAValueForAFlag) {
+  EXPECT_EQ(errorOf({"--subreaper=yes", "prog"}), "option --subreaper takes no value");
+}
+
+TEST(CliTest, InvalidValueErrorNamesTheOption) {
+  EXPECT_EQ(errorOf({"--grace", "soon", "prog"}),
+            "option --grace: invalid duration 'soon' (expected e.g. 500ms, 5s, 1m; at most 24h)");
+  EXPECT_EQ(errorOf({"-p", "FOO", "prog"}), "option -p/--pdeathsig: invalid signal 'FOO'");
+  EXPECT_EQ(errorOf({"-e", "256", "prog"}),
+            "option -e/--remap-exit: invalid exit code '256' (expected 0..255)");
+  EXPECT_EQ(errorOf({"--pids-max", "0", "prog"}),
+            "option --pids-max: invalid pids.max '0' (expected 1..4194304 or max)");
+  EXPECT_EQ(errorOf({"--cgroup", "on", "prog"}),
+            "option --cgroup: invalid cgroup mode 'on' (expected auto, required or off)");
+  EXPECT_EQ(errorOf({"--forward", "all", "prog"}),
+            "option --forward: invalid forward target 'all' (expected child, group or cgroup)");
+  EXPECT_EQ(errorOf({"--rewrite", "KILL:TERM", "prog"}),
+            "option --rewrite: invalid rewrite 'KILL:TERM': SIGKILL cannot be rewritten");
+  EXPECT_EQ(errorOf({"--limit", "cgroup.procs=1", "prog"}),
+            "option --limit: invalid limit file 'cgroup.procs' (expected a controller's "
+            "interface file such as memory.max)");
+  EXPECT_EQ(errorOf({"--stop-signal", "0", "prog"}), "option --stop-signal: invalid signal '0'");
+  EXPECT_EQ(errorOf({"--stop-timeout", "2d", "prog"}),
+            "option --stop-timeout: invalid duration '2d' (expected e.g. 500ms, 5s, 1m; at most "
+            "24h)");
+}
+
+TEST(CliTest, RejectsEmptyPaths) {
+  EXPECT_EQ(errorOf({"--report", "", "prog"}), "option --report: empty report path");
+  EXPECT_EQ(errorOf({"--config=", "prog"}), "option --config: empty file name");
+}
+
+// "cginit version X.Y.Z - git.<commit>", which `docker info` parses as it parses tini's.
+TEST(CliTest, VersionHasTinisShape) {
+  const std::string text = versionText();
+  const std::string prefix = "cginit version ";
+  ASSERT_EQ(text.rfind(prefix, 0), 0u) << text;
+  const size_t dash = text.find(" - git.");
+  ASSERT_NE(dash, std::string::npos) << text;
+  const std::string version = text.substr(prefix.size(), dash - prefix.size());
+  EXPECT_EQ(std::count(version.begin(), version.end(), '.'), 2) << version;
+  EXPECT_EQ(version.find_first_not_of("0123456789."), std::string::npos) << version;
+  const std::string commit = text.substr(dash + 7);
+  ASSERT_GE(commit.size(), 2u) << text;
+  EXPECT_EQ(commit.back(), '\n');
+  EXPECT_EQ(commit.find_first_of(" \t"), std::string::npos) << text;
+}
+
+TEST(CliTest, UsageNamesTheProgramAndEveryOption) {
+  const std::string usage = usageText("/cginit");
+  EXPECT_NE(usage.find("Usage: /cginit [OPTION]... [--] PROGRAM [ARG]..."), std::string::npos);
+  for (const char* option : {"--help",       "--version",      "-v",
+                             "--subreaper",  "--pdeathsig",    "--kill-process-group",
+                             "--remap-exit", "--warn-on-reap", "--license",
+                             "--config",     "--cgroup",       "--pids-max",
+                             "--limit",      "--forward",      "--rewrite",
+                             "--grace",      "--stop-signal",  "--stop-timeout",
+                             "--report",     "--print-config"}) {
+    EXPECT_NE(usage.find(option), std::string::npos) << option;
+  }
+}
+
+}  // namespace
+}  // namespace cginit

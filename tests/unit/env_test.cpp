@@ -1,1 +1,120 @@
+// SPDX-License-Identifier: MIT
+// Tests of the CGINIT_* and TINI_* environment variables.
+#include "cginit/env.h"
+
+#include <map>
+
 #include <gtest/gtest.h>
+
+namespace cginit {
+namespace {
+
+using std::chrono::milliseconds;
+using Vars = std::map<std::string, std::string>;
+
+EnvLookup lookupIn(const Vars& vars) {
+  return [&vars](const char* name) -> const char* {
+    auto it = vars.find(name);
+    return it == vars.end() ? nullptr : it->second.c_str();
+  };
+}
+
+EnvResult parse(const Vars& vars) {
+  auto result = parseEnvironment(lookupIn(vars));
+  EXPECT_TRUE(result) << result.error().message;
+  return result ? std::move(result).value() : EnvResult{};
+}
+
+std::string errorOf(const Vars& vars) {
+  auto result = parseEnvironment(lookupIn(vars));
+  EXPECT_FALSE(result);
+  return result ? std::string() : result.error().message;
+}
+
+TEST(EnvTest, EmptyEnvironmentSetsNothing) {
+  const EnvResult r = parse({});
+  EXPECT_FALSE(r.configPath);
+  const Options defaults;
+  EXPECT_EQ(merge({&r.layer}), defaults);
+}
+
+TEST(EnvTest, ReadsTheConfigPath) {
+  EXPECT_EQ(parse({{"CGINIT_CONFIG", "/etc/cginit.toml"}}).configPath, "/etc/cginit.toml");
+}
+
+TEST(EnvTest, EmptyCginitVariablesCountAsUnset) {
+  const EnvResult r = parse({{"CGINIT_CONFIG", ""},
+                             {"CGINIT_VERBOSITY", ""},
+                             {"CGINIT_PIDS_MAX", ""},
+                             {"CGINIT_CGROUP", ""},
+                             {"CGINIT_GRACE", ""}});
+  EXPECT_FALSE(r.configPath);
+  EXPECT_FALSE(r.layer.verbosity);
+  EXPECT_FALSE(r.layer.pidsMax);
+  EXPECT_FALSE(r.layer.cgroupMode);
+  EXPECT_FALSE(r.layer.grace);
+}
+
+TEST(EnvTest, ReadsCginitVariables) {
+  const EnvResult r = parse({{"CGINIT_VERBOSITY", "debug"},
+                             {"CGINIT_PIDS_MAX", "512"},
+                             {"CGINIT_CGROUP", "required"},
+                             {"CGINIT_GRACE", "1m"}});
+  EXPECT_EQ(r.layer.verbosity, Verbosity::Debug);
+  EXPECT_EQ(r.layer.pidsMax, (PidsMax{false, 512}));
+  EXPECT_EQ(r.layer.cgroupMode, CgroupMode::Required);
+  EXPECT_EQ(r.layer.grace, milliseconds(60000));
+}
+
+// tini tests these two with getenv() != NULL: any value, even "" or "0", turns them on.
+TEST(EnvTest, TiniFlagsAreOnWhenSetAtAll) {
+  EXPECT_EQ(parse({{"TINI_SUBREAPER", ""}}).layer.subreaper, true);
+  EXPECT_EQ(parse({{"TINI_SUBREAPER", "0"}}).layer.subreaper, true);
+  EXPECT_EQ(parse({{"TINI_KILL_PROCESS_GROUP", "1"}}).layer.forward, ForwardTarget::Group);
+  EXPECT_FALSE(parse({}).layer.subreaper);
+  EXPECT_FALSE(parse({}).layer.forward);
+}
+
+// tini's default verbosity is 1; cginit maps it to its own default, warn.
+TEST(EnvTest, TiniVerbosityNumbersMapOntoLevels) {
+  EXPECT_EQ(parse({{"TINI_VERBOSITY", "0"}}).layer.verbosity, Verbosity::Error);
+  EXPECT_EQ(parse({{"TINI_VERBOSITY", "1"}}).layer.verbosity, Verbosity::Warn);
+  EXPECT_EQ(parse({{"TINI_VERBOSITY", "2"}}).layer.verbosity, Verbosity::Info);
+  EXPECT_EQ(parse({{"TINI_VERBOSITY", "3"}}).layer.verbosity, Verbosity::Debug);
+  EXPECT_EQ(parse({{"TINI_VERBOSITY", "4"}}).layer.verbosity, Verbosity::Trace);
+  EXPECT_EQ(parse({{"TINI_VERBOSITY", "9"}}).layer.verbosity, Verbosity::Trace);
+}
+
+TEST(EnvTest, VerbosityAcceptsNames) {
+  EXPECT_EQ(parse({{"CGINIT_VERBOSITY", "trace"}}).layer.verbosity, Verbosity::Trace);
+  EXPECT_EQ(parse({{"TINI_VERBOSITY", "info"}}).layer.verbosity, Verbosity::Info);
+}
+
+TEST(EnvTest, CginitVerbosityWinsOverTiniVerbosity) {
+  EXPECT_EQ(parse({{"TINI_VERBOSITY", "4"}, {"CGINIT_VERBOSITY", "error"}}).layer.verbosity,
+            Verbosity::Error);
+}
+
+TEST(EnvTest, ErrorNamesTheVariable) {
+  EXPECT_EQ(errorOf({{"CGINIT_GRACE", "soon"}}),
+            "CGINIT_GRACE: invalid duration 'soon' (expected e.g. 500ms, 5s, 1m; at most 24h)");
+  EXPECT_EQ(errorOf({{"CGINIT_PIDS_MAX", "0"}}),
+            "CGINIT_PIDS_MAX: invalid pids.max '0' (expected 1..4194304 or max)");
+  EXPECT_EQ(errorOf({{"CGINIT_CGROUP", "yes"}}),
+            "CGINIT_CGROUP: invalid cgroup mode 'yes' (expected auto, required or off)");
+  EXPECT_EQ(errorOf({{"CGINIT_VERBOSITY", "loud"}}),
+            "CGINIT_VERBOSITY: invalid verbosity 'loud' (expected error, warn, info, debug, trace "
+            "or 0..4)");
+  EXPECT_EQ(errorOf({{"TINI_VERBOSITY", "-1"}}),
+            "TINI_VERBOSITY: invalid verbosity '-1' (expected error, warn, info, debug, trace or "
+            "0..4)");
+}
+
+TEST(EnvTest, IgnoresVariablesItDoesNotKnow) {
+  const EnvResult r = parse({{"CGINIT_FORWARD", "x"}, {"PATH", "/bin"}});
+  const Options defaults;
+  EXPECT_EQ(merge({&r.layer}), defaults);
+}
+
+}  // namespace
+}  // namespace cginit

@@ -1,0 +1,684 @@
+// SPDX-License-Identifier: MIT
+// Tests for Cgroup and CgroupTree: real cgroup2 directories where the machine allows, and plain
+// directories standing in for a cgroup where only the logic is under test.
+#include "cginit/cgroup.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include <linux/magic.h>
+
+#include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include "cginit/sys.h"
+
+namespace cginit {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string readText(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void writeText(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+}
+
+bool contains(const std::vector<pid_t>& pids, pid_t pid) {
+  return std::find(pids.begin(), pids.end(), pid) != pids.end();
+}
+
+std::vector<pid_t> procsOf(const std::string& dir) {
+  auto pids = Cgroup::open(dir);
+  if (!pids) {
+    return {};
+  }
+  auto list = pids->procs();
+  return list ? *list : std::vector<pid_t>{};
+}
+
+/// Routes spdlog to a string for the lifetime of the object, then restores the default logger.
+class LogCapture {
+ public:
+  LogCapture() : saved_(spdlog::default_logger()) {
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_st>(out_);
+    auto logger = std::make_shared<spdlog::logger>("capture", sink);
+    logger->set_level(spdlog::level::trace);
+    logger->set_pattern("[%l] %v");
+    spdlog::set_default_logger(logger);
+  }
+  ~LogCapture() { spdlog::set_default_logger(saved_); }
+  LogCapture(const LogCapture&) = delete;
+  LogCapture& operator=(const LogCapture&) = delete;
+
+  std::string text() const { return out_.str(); }
+  size_t count(std::string_view needle) const {
+    const std::string s = out_.str();
+    size_t n = 0;
+    for (auto pos = s.find(needle); pos != std::string::npos; pos = s.find(needle, pos + 1)) {
+      ++n;
+    }
+    return n;
+  }
+
+ private:
+  std::shared_ptr<spdlog::logger> saved_;
+  std::ostringstream out_;
+};
+
+/// A temporary directory, removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    char tmpl[] = "/tmp/cginit-cgroup-test-XXXXXX";
+    const char* dir = ::mkdtemp(tmpl);
+    path_ = dir != nullptr ? dir : "";
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+/// Makes `dir` look like a cgroup to the logic under test: the interface files as plain files.
+void makeFakeCgroup(const std::string& dir, const std::string& controllers = "") {
+  fs::create_directories(dir);
+  writeText(dir + "/cgroup.events", "populated 0\nfrozen 0\n");
+  writeText(dir + "/cgroup.procs", "");
+  writeText(dir + "/cgroup.controllers", controllers + "\n");
+  writeText(dir + "/cgroup.subtree_control", "\n");
+}
+
+UniqueFd openDir(const std::string& path) {
+  return UniqueFd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+}
+
+/// A forked child that waits in pause() with default signal handling; killed and reaped on
+/// destruction if it is still there.
+class ChildProcess {
+ public:
+  ChildProcess() {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      sigset_t none;
+      sigemptyset(&none);
+      ::sigprocmask(SIG_SETMASK, &none, nullptr);
+      ::signal(SIGUSR1, SIG_DFL);
+      ::signal(SIGTERM, SIG_DFL);
+      for (;;) {
+        ::pause();
+      }
+    }
+    if (pid_ > 0) {
+      if (auto fd = sys::pidfdOpen(pid_)) {
+        pidfd_ = std::move(*fd);
+      }
+    }
+  }
+  ~ChildProcess() {
+    if (pid_ > 0 && !reaped_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+
+  /// Waits up to `timeout` for the child to end; returns its wait status, or -1.
+  int waitForExit(std::chrono::milliseconds timeout) {
+    pollfd pfd{pidfd_.get(), POLLIN, 0};
+    if (::poll(&pfd, 1, static_cast<int>(timeout.count())) != 1) {
+      return -1;
+    }
+    int status = 0;
+    if (::waitpid(pid_, &status, 0) != pid_) {
+      return -1;
+    }
+    reaped_ = true;
+    return status;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  UniqueFd pidfd_;
+  bool reaped_ = false;
+};
+
+/// The cgroup2 hierarchy to create test cgroups in, or empty when there is none we may use.
+std::string cgroup2Base() {
+  for (const char* base : {"/sys/fs/cgroup/unified", "/sys/fs/cgroup"}) {
+    struct statfs st {};
+    if (::statfs(base, &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC) {
+      return base;
+    }
+  }
+  return {};
+}
+
+void removeCgroupDir(const std::string& path) {
+  if (DIR* dir = ::opendir(path.c_str())) {
+    std::vector<std::string> subs;
+    while (const dirent* ent = ::readdir(dir)) {
+      const std::string name = ent->d_name;
+      if (ent->d_type == DT_DIR && name != "." && name != "..") {
+        subs.push_back(path + "/" + name);
+      }
+    }
+    ::closedir(dir);
+    for (const auto& sub : subs) {
+      removeCgroupDir(sub);
+    }
+  }
+  if (::rmdir(path.c_str()) != 0 && errno != ENOENT) {
+    ADD_FAILURE() << "rmdir " << path << ": " << std::strerror(errno);
+  }
+}
+
+/// A fresh cgroup under the cgroup2 hierarchy, removed (with its sub-cgroups) at the end.
+class TestCgroup {
+ public:
+  explicit TestCgroup(const std::string& base) {
+    static int counter = 0;
+    path_ = base + "/cginit-test-" + std::to_string(::getpid()) + "-" + std::to_string(++counter);
+    if (::mkdir(path_.c_str(), 0755) != 0) {
+      ADD_FAILURE() << "mkdir " << path_ << ": " << std::strerror(errno);
+      path_.clear();
+    }
+  }
+  ~TestCgroup() {
+    if (!path_.empty()) {
+      removeCgroupDir(path_);
+    }
+  }
+  TestCgroup(const TestCgroup&) = delete;
+  TestCgroup& operator=(const TestCgroup&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Against real cgroup2 directories.
+
+class CgroupKernelTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) {
+      GTEST_SKIP() << "needs root to create cgroups";
+    }
+    base_ = cgroup2Base();
+    if (base_.empty()) {
+      GTEST_SKIP() << "no cgroup2 hierarchy at /sys/fs/cgroup/unified or /sys/fs/cgroup";
+    }
+    ownCgroup_ = readText("/proc/self/cgroup");
+    cg_ = std::make_unique<TestCgroup>(base_);
+    ASSERT_FALSE(cg_->path().empty());
+  }
+  void TearDown() override {
+    // The test runner itself must never have been moved.
+    if (!ownCgroup_.empty()) {
+      EXPECT_EQ(readText("/proc/self/cgroup"), ownCgroup_);
+    }
+  }
+
+  /// setupAt() on the test cgroup.
+  std::optional<CgroupTree> setupTree(const CgroupRequest& request = {}) {
+    auto tree = CgroupTree::setupAt(openDir(cg_->path()), cg_->path(), request);
+    EXPECT_TRUE(tree) << tree.error().message;
+    if (!tree || !*tree) {
+      return std::nullopt;
+    }
+    return std::move(**tree);
+  }
+
+  bool controllerAvailable(const std::string& name) const {
+    const auto list = " " + readText(cg_->path() + "/cgroup.controllers");
+    return list.find(" " + name) != std::string::npos;
+  }
+
+  std::string base_;
+  std::string ownCgroup_;
+  std::unique_ptr<TestCgroup> cg_;
+};
+
+TEST_F(CgroupKernelTest, SetupCreatesInitAndWorkloadAndRemoveDeletesThem) {
+  auto tree = setupTree();
+  ASSERT_TRUE(tree);
+  EXPECT_TRUE(fs::is_directory(cg_->path() + "/init"));
+  EXPECT_TRUE(fs::is_directory(cg_->path() + "/workload"));
+  EXPECT_EQ(tree->workloadPath(), cg_->path() + "/workload");
+  EXPECT_GE(tree->workloadDirFd(), 0);
+  EXPECT_GE(tree->workloadEventsFd(), 0);
+  auto populated = tree->workloadPopulated();
+  ASSERT_TRUE(populated);
+  EXPECT_FALSE(*populated);
+
+  ASSERT_TRUE(tree->remove());
+  EXPECT_FALSE(fs::exists(cg_->path() + "/init"));
+  EXPECT_FALSE(fs::exists(cg_->path() + "/workload"));
+  EXPECT_EQ(::rmdir(cg_->path().c_str()), 0) << std::strerror(errno);
+}
+
+TEST_F(CgroupKernelTest, SetupMovesProcessesOfTheRootIntoInit) {
+  ChildProcess child;
+  ASSERT_GT(child.pid(), 0);
+  ASSERT_TRUE(Cgroup::open(cg_->path())->moveProc(child.pid()));
+
+  auto tree = setupTree();
+  ASSERT_TRUE(tree);
+  EXPECT_TRUE(procsOf(cg_->path()).empty());
+  EXPECT_TRUE(contains(procsOf(cg_->path() + "/init"), child.pid()));
+  EXPECT_TRUE(tree->remove());
+}
+
+TEST_F(CgroupKernelTest, AdoptStrangersMovesInitProcessesIntoWorkload) {
+  // What `docker exec` does: a process appears in init/ (or <root>) after setup.
+  auto tree = setupTree();
+  ASSERT_TRUE(tree);
+  ChildProcess inInit;
+  ChildProcess inRoot;
+  ASSERT_TRUE(Cgroup::open(cg_->path() + "/init")->moveProc(inInit.pid()));
+  ASSERT_TRUE(Cgroup::open(cg_->path())->moveProc(inRoot.pid()));
+
+  ASSERT_TRUE(tree->adoptStrangers());
+  const auto workload = procsOf(cg_->path() + "/workload");
+  EXPECT_TRUE(contains(workload, inInit.pid()));
+  EXPECT_TRUE(contains(workload, inRoot.pid()));
+  EXPECT_TRUE(procsOf(cg_->path() + "/init").empty());
+
+  EXPECT_TRUE(tree->killWorkload());
+  EXPECT_EQ(inInit.waitForExit(std::chrono::seconds(5)) & 0x7f, SIGKILL);
+  EXPECT_EQ(inRoot.waitForExit(std::chrono::seconds(5)) & 0x7f, SIGKILL);
+  EXPECT_TRUE(tree->remove());
+}
+
+TEST_F(CgroupKernelTest, SignalWorkloadReachesAMovedChild) {
+  auto tree = setupTree();
+  ASSERT_TRUE(tree);
+  ChildProcess child;
+  ASSERT_TRUE(tree->movePidToWorkload(child.pid()));
+  auto pids = tree->workloadPids();
+  ASSERT_TRUE(pids);
+  EXPECT_EQ(*pids, std::vector<pid_t>{child.pid()});
+
+  auto sent = tree->signalWorkload(SIGUSR1);
+  ASSERT_TRUE(sent) << sent.error().message;
+  EXPECT_EQ(*sent, 1u);
+  const int status = child.waitForExit(std::chrono::seconds(5));
+  ASSERT_TRUE(WIFSIGNALED(status)) << status;
+  EXPECT_EQ(WTERMSIG(status), SIGUSR1);
+  // Thawed again after signalling.
+  if (fs::exists(cg_->path() + "/workload/cgroup.freeze")) {
+    EXPECT_EQ(readText(cg_->path() + "/workload/cgroup.freeze"), "0\n");
+  }
+  EXPECT_TRUE(tree->remove());
+}
+
+TEST_F(CgroupKernelTest, SignalWorkloadReachesNestedCgroupsAndRemoveDeletesThem) {
+  auto tree = setupTree();
+  ASSERT_TRUE(tree);
+  auto workload = Cgroup::open(tree->workloadPath());
+  ASSERT_TRUE(workload);
+  auto nested = workload->child("nested", true);
+  ASSERT_TRUE(nested) << nested.error().message;
+  ChildProcess child;
+  ASSERT_TRUE(nested->moveProc(child.pid()));
+
+  auto pids = tree->workloadPids();
+  ASSERT_TRUE(pids);
+  EXPECT_TRUE(contains(*pids, child.pid()));
+  auto sent = tree->signalWorkload(SIGTERM);
+  ASSERT_TRUE(sent);
+  EXPECT_EQ(*sent, 1u);
+  EXPECT_EQ(WTERMSIG(child.waitForExit(std::chrono::seconds(5))), SIGTERM);
+
+  const std::string workloadPath = tree->workloadPath();
+  ASSERT_TRUE(tree->remove());
+  EXPECT_FALSE(fs::exists(workloadPath));
+}
+
+TEST_F(CgroupKernelTest, KillWorkloadEmptiesItAndEventsFdReportsPopulated0) {
+  auto tree = setupTree();
+  ASSERT_TRUE(tree);
+  ChildProcess first;
+  ChildProcess second;
+  ASSERT_TRUE(tree->movePidToWorkload(first.pid()));
+  ASSERT_TRUE(tree->movePidToWorkload(second.pid()));
+  auto populated = tree->workloadPopulated();  // also arms EPOLLPRI
+  ASSERT_TRUE(populated);
+  ASSERT_TRUE(*populated);
+
+  UniqueFd ep(::epoll_create1(EPOLL_CLOEXEC));
+  ASSERT_TRUE(ep);
+  epoll_event ev{};
+  ev.events = EPOLLPRI;
+  ASSERT_EQ(::epoll_ctl(ep.get(), EPOLL_CTL_ADD, tree->workloadEventsFd(), &ev), 0);
+
+  ASSERT_TRUE(tree->killWorkload());
+  // Wait (bounded) for the EPOLLPRI wake-up that says populated 0.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  bool woke = false;
+  while (*populated && std::chrono::steady_clock::now() < deadline) {
+    epoll_event out{};
+    const int n = ::epoll_wait(ep.get(), &out, 1, 5000);
+    ASSERT_GE(n, 0) << std::strerror(errno);
+    if (n == 1) {
+      woke = true;
+      EXPECT_TRUE(out.events & EPOLLPRI);
+      populated = tree->workloadPopulated();
+      ASSERT_TRUE(populated);
+    }
+  }
+  EXPECT_TRUE(woke);
+  EXPECT_FALSE(*populated);
+  EXPECT_TRUE(procsOf(tree->workloadPath()).empty());
+  EXPECT_EQ(WTERMSIG(first.waitForExit(std::chrono::seconds(5))), SIGKILL);
+  EXPECT_EQ(WTERMSIG(second.waitForExit(std::chrono::seconds(5))), SIGKILL);
+  EXPECT_TRUE(tree->remove());
+}
+
+TEST_F(CgroupKernelTest, RemoveMovesInitProcessesBackToTheRoot) {
+  ChildProcess child;
+  ASSERT_TRUE(Cgroup::open(cg_->path())->moveProc(child.pid()));
+  auto tree = setupTree();
+  ASSERT_TRUE(tree);
+  ASSERT_TRUE(contains(procsOf(cg_->path() + "/init"), child.pid()));
+
+  ASSERT_TRUE(tree->remove());
+  EXPECT_TRUE(contains(procsOf(cg_->path()), child.pid()));
+  EXPECT_FALSE(fs::exists(cg_->path() + "/init"));
+}
+
+TEST_F(CgroupKernelTest, MissingPidsControllerWarnsOnceInAutoModeAndSkipsPidsMax) {
+  if (controllerAvailable("pids")) {
+    GTEST_SKIP() << "the pids controller is available here; this tests its absence";
+  }
+  LogCapture log;
+  CgroupRequest request;
+  request.pidsMax = "64";
+  auto tree = setupTree(request);
+  ASSERT_TRUE(tree);
+  EXPECT_EQ(log.count("[warning]"), 1u) << log.text();
+  EXPECT_NE(log.text().find("controller pids is not available"), std::string::npos) << log.text();
+  EXPECT_EQ(tree->pidsEventsFd(), -1);
+  EXPECT_FALSE(fs::exists(tree->workloadPath() + "/pids.max"));
+  auto peak = tree->pidsPeak();
+  ASSERT_TRUE(peak);
+  EXPECT_FALSE(*peak);
+  EXPECT_TRUE(tree->remove());
+}
+
+TEST_F(CgroupKernelTest, MissingPidsControllerIsAnErrorInRequiredMode) {
+  if (controllerAvailable("pids")) {
+    GTEST_SKIP() << "the pids controller is available here; this tests its absence";
+  }
+  CgroupRequest request;
+  request.required = true;
+  request.pidsMax = "64";
+  auto tree = CgroupTree::setupAt(openDir(cg_->path()), cg_->path(), request);
+  ASSERT_FALSE(tree);
+  EXPECT_TRUE(tree.error().usage);
+  EXPECT_NE(tree.error().message.find("pids"), std::string::npos) << tree.error().message;
+  // Nothing was left behind.
+  EXPECT_FALSE(fs::exists(cg_->path() + "/init"));
+  EXPECT_FALSE(fs::exists(cg_->path() + "/workload"));
+}
+
+TEST_F(CgroupKernelTest, PidsMaxIsWrittenWhenTheControllerIsAvailable) {
+  if (!controllerAvailable("pids")) {
+    GTEST_SKIP() << "pids controller not delegated to " << cg_->path();
+  }
+  ChildProcess child;
+  ASSERT_TRUE(Cgroup::open(cg_->path())->moveProc(child.pid()));
+  CgroupRequest request;
+  request.pidsMax = "64";
+  auto tree = setupTree(request);
+  ASSERT_TRUE(tree);
+  EXPECT_EQ(readText(tree->workloadPath() + "/pids.max"), "64\n");
+  EXPECT_GE(tree->pidsEventsFd(), 0);
+  auto events = tree->pidsMaxEvents();
+  ASSERT_TRUE(events);
+  EXPECT_EQ(*events, 0u);
+  EXPECT_NE(readText(cg_->path() + "/cgroup.subtree_control").find("pids"), std::string::npos);
+  ASSERT_TRUE(tree->remove());
+  EXPECT_EQ(readText(cg_->path() + "/cgroup.subtree_control"), "\n");
+  EXPECT_TRUE(contains(procsOf(cg_->path()), child.pid()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Against plain directories: the logic, without the kernel.
+
+class CgroupFakeTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_FALSE(tmp_.path().empty()); }
+
+  /// A fake cgroup root with init/ and workload/ already present (so no kernel is needed).
+  std::string fakeRoot(const std::string& controllers) {
+    const std::string root = tmp_.path() + "/root";
+    makeFakeCgroup(root, controllers);
+    makeFakeCgroup(root + "/init");
+    makeFakeCgroup(root + "/workload");
+    for (const char* file : {"pids.max", "memory.max", "cpu.max"}) {
+      writeText(root + "/workload/" + file, "");
+    }
+    return root;
+  }
+
+  /// Writes /proc/self/cgroup and mountinfo stand-ins and returns a request that reads them.
+  CgroupRequest discoveryRequest(const std::string& selfCgroup, const std::string& mountinfo) {
+    CgroupRequest request;
+    request.procSelfCgroup = tmp_.path() + "/self-cgroup";
+    request.mountinfo = tmp_.path() + "/mountinfo";
+    writeText(request.procSelfCgroup, selfCgroup);
+    writeText(request.mountinfo, mountinfo);
+    return request;
+  }
+
+  TempDir tmp_;
+};
+
+TEST_F(CgroupFakeTest, HierarchyRootIsRefusedWithOneWarningInAutoMode) {
+  const std::string root = tmp_.path() + "/root";
+  fs::create_directories(root);
+  writeText(root + "/cgroup.procs", "");  // but no cgroup.events: the hierarchy root
+  LogCapture log;
+  auto tree = CgroupTree::setupAt(openDir(root), root, {});
+  ASSERT_TRUE(tree);
+  EXPECT_FALSE(*tree);
+  EXPECT_EQ(log.count("[warning]"), 1u) << log.text();
+  EXPECT_NE(log.text().find("root of the cgroup hierarchy"), std::string::npos) << log.text();
+  EXPECT_FALSE(fs::exists(root + "/init"));
+}
+
+TEST_F(CgroupFakeTest, HierarchyRootIsAnErrorInRequiredMode) {
+  const std::string root = tmp_.path() + "/root";
+  fs::create_directories(root);
+  CgroupRequest request;
+  request.required = true;
+  auto tree = CgroupTree::setupAt(openDir(root), root, request);
+  ASSERT_FALSE(tree);
+  EXPECT_TRUE(tree.error().usage);
+  EXPECT_NE(tree.error().message.find("systemd-run --scope"), std::string::npos);
+}
+
+TEST_F(CgroupFakeTest, WritesPidsMaxAndLimitsAndEnablesControllersInOneWrite) {
+  const std::string root = fakeRoot("cpuset cpu io memory pids");
+  CgroupRequest request;
+  request.pidsMax = "64";
+  request.limits = {{"memory.max", "512M"}, {"cpu.max", "50000 100000"}};
+  auto tree = CgroupTree::setupAt(openDir(root), root, request);
+  ASSERT_TRUE(tree) << tree.error().message;
+  ASSERT_TRUE(*tree);
+  EXPECT_EQ(readText(root + "/workload/pids.max"), "64");
+  EXPECT_EQ(readText(root + "/workload/memory.max"), "512M");
+  EXPECT_EQ(readText(root + "/workload/cpu.max"), "50000 100000");
+  EXPECT_EQ(readText(root + "/cgroup.subtree_control"), "+pids +memory +cpu");
+  EXPECT_EQ((*tree)->enabledControllers(), (std::vector<std::string>{"pids", "memory", "cpu"}));
+}
+
+TEST_F(CgroupFakeTest, EnablesPidsEvenWithoutPidsMaxForThePeakAndEvents) {
+  const std::string root = fakeRoot("memory pids");
+  auto tree = CgroupTree::setupAt(openDir(root), root, {});
+  ASSERT_TRUE(tree);
+  ASSERT_TRUE(*tree);
+  EXPECT_EQ(readText(root + "/cgroup.subtree_control"), "+pids");
+  EXPECT_EQ(readText(root + "/workload/pids.max"), "");
+}
+
+TEST_F(CgroupFakeTest, MissingLimitControllerWarnsInAutoModeAndSkipsOnlyThatLimit) {
+  const std::string root = fakeRoot("pids");
+  LogCapture log;
+  CgroupRequest request;
+  request.pidsMax = "10";
+  request.limits = {{"memory.max", "1G"}};
+  auto tree = CgroupTree::setupAt(openDir(root), root, request);
+  ASSERT_TRUE(tree);
+  ASSERT_TRUE(*tree);
+  EXPECT_EQ(log.count("[warning]"), 1u) << log.text();
+  EXPECT_NE(log.text().find("controller memory is not available"), std::string::npos);
+  EXPECT_NE(log.text().find("memory.max=1G"), std::string::npos);
+  EXPECT_EQ(readText(root + "/workload/memory.max"), "");
+  EXPECT_EQ(readText(root + "/workload/pids.max"), "10");
+}
+
+TEST_F(CgroupFakeTest, MissingLimitControllerIsAnErrorInRequiredModeAndNothingIsWritten) {
+  const std::string root = fakeRoot("pids");
+  CgroupRequest request;
+  request.required = true;
+  request.pidsMax = "10";
+  request.limits = {{"memory.max", "1G"}};
+  auto tree = CgroupTree::setupAt(openDir(root), root, request);
+  ASSERT_FALSE(tree);
+  EXPECT_TRUE(tree.error().usage);
+  EXPECT_NE(tree.error().message.find("controller memory"), std::string::npos);
+  EXPECT_EQ(readText(root + "/cgroup.subtree_control"), "\n");
+  EXPECT_EQ(readText(root + "/workload/pids.max"), "");
+}
+
+TEST_F(CgroupFakeTest, CountersComeFromTheWorkloadFiles) {
+  const std::string root = fakeRoot("pids memory");
+  writeText(root + "/workload/cgroup.events", "populated 1\nfrozen 0\n");
+  writeText(root + "/workload/pids.events", "max 7\n");
+  writeText(root + "/workload/pids.peak", "17\n");
+  writeText(root + "/workload/memory.events", "low 0\nhigh 0\nmax 1\noom 2\noom_kill 2\n");
+  auto tree = CgroupTree::setupAt(openDir(root), root, {});
+  ASSERT_TRUE(tree);
+  ASSERT_TRUE(*tree);
+  auto& t = **tree;
+  EXPECT_TRUE(*t.workloadPopulated());
+  EXPECT_GE(t.pidsEventsFd(), 0);
+  EXPECT_EQ(*t.pidsMaxEvents(), 7u);
+  EXPECT_EQ(*t.pidsPeak(), std::optional<uint64_t>(17));
+  EXPECT_EQ(*t.oomKills(), std::optional<uint64_t>(2));
+}
+
+TEST_F(CgroupFakeTest, CountersAreEmptyWhereTheKernelHasNoFile) {
+  const std::string root = fakeRoot("");
+  auto tree = CgroupTree::setupAt(openDir(root), root, {});
+  ASSERT_TRUE(tree);
+  ASSERT_TRUE(*tree);
+  auto& t = **tree;
+  EXPECT_EQ(t.pidsEventsFd(), -1);
+  EXPECT_EQ(*t.pidsMaxEvents(), 0u);
+  EXPECT_FALSE(*t.pidsPeak());
+  EXPECT_FALSE(*t.oomKills());
+}
+
+TEST_F(CgroupFakeTest, DiscoveryFindsOwnCgroupUnderTheLastCgroup2Mount) {
+  makeFakeCgroup(tmp_.path() + "/mnt/ctr/sub");
+  makeFakeCgroup(tmp_.path() + "/mnt/ctr/sub/init");
+  makeFakeCgroup(tmp_.path() + "/mnt/ctr/sub/workload");
+  const std::string mnt = tmp_.path() + "/mnt";
+  auto request = discoveryRequest("1:cpu:/\n0::/ctr/sub\n",
+                                  "41 31 0:38 / /elsewhere rw - cgroup2 cgroup2 rw\n"
+                                  "90 22 0:38 / " +
+                                      mnt + " rw,relatime - cgroup2 cgroup2 rw,nsdelegate\n");
+  auto tree = CgroupTree::setup(request);
+  ASSERT_TRUE(tree) << tree.error().message;
+  ASSERT_TRUE(*tree);
+  EXPECT_EQ((*tree)->rootPath(), mnt + "/ctr/sub");
+  EXPECT_EQ((*tree)->workloadPath(), mnt + "/ctr/sub/workload");
+}
+
+TEST_F(CgroupFakeTest, DiscoveryReadOnlyCgroupfsNamesTheEngineOptions) {
+  auto request = discoveryRequest(
+      "0::/\n", "700 690 0:38 / /sys/fs/cgroup ro,nosuid - cgroup2 cgroup2 rw,nsdelegate\n");
+  {
+    LogCapture log;
+    auto tree = CgroupTree::setup(request);
+    ASSERT_TRUE(tree);
+    EXPECT_FALSE(*tree);
+    EXPECT_EQ(log.count("[warning]"), 1u);
+    EXPECT_NE(log.text().find("read-only"), std::string::npos) << log.text();
+  }
+  request.required = true;
+  auto tree = CgroupTree::setup(request);
+  ASSERT_FALSE(tree);
+  EXPECT_TRUE(tree.error().usage);
+  for (const char* hint :
+       {"--security-opt writable-cgroups=true", "--systemd=always", "--privileged"}) {
+    EXPECT_NE(tree.error().message.find(hint), std::string::npos) << tree.error().message;
+  }
+}
+
+TEST_F(CgroupFakeTest, DiscoveryCgroupV1Only) {
+  auto request = discoveryRequest(
+      "4:memory:/x\n1:cpu:/\n",
+      "43 31 0:40 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n");
+  request.required = true;
+  auto tree = CgroupTree::setup(request);
+  ASSERT_FALSE(tree);
+  EXPECT_NE(tree.error().message.find("cgroup v1 only"), std::string::npos) << tree.error().message;
+}
+
+TEST_F(CgroupFakeTest, DiscoveryWithoutAnyCgroupMount) {
+  auto request = discoveryRequest("0::/\n", "22 1 0:21 / /sys rw - sysfs sysfs rw\n");
+  request.required = true;
+  auto tree = CgroupTree::setup(request);
+  ASSERT_FALSE(tree);
+  EXPECT_NE(tree.error().message.find("no cgroup2 filesystem"), std::string::npos)
+      << tree.error().message;
+}
+
+TEST_F(CgroupFakeTest, DiscoveryOwnCgroupOutsideTheMount) {
+  auto request =
+      discoveryRequest("0::/other\n", "90 22 0:38 /ctr /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n");
+  request.required = true;
+  auto tree = CgroupTree::setup(request);
+  ASSERT_FALSE(tree);
+  EXPECT_NE(tree.error().message.find("not visible"), std::string::npos) << tree.error().message;
+}
+
+}  // namespace
+}  // namespace cginit
