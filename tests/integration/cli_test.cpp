@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: MIT
+// The built binary's command line: bad input exits 2 and starts nothing; help, version, license.
+#include <algorithm>
+#include <cctype>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "harness.h"
+
+namespace cginit::it {
+namespace {
+
+class CliTest : public IntegrationTest {};
+
+struct BadInput {
+  std::string name;
+  std::vector<std::string> options;
+  std::vector<std::string> env;
+  std::vector<std::string> mentions;  // the stderr line must contain each
+  bool withProgram = true;
+};
+
+std::vector<BadInput> badInputs() {
+  return {
+      {"unknown long option", {"--bogus"}, {}, {"--bogus"}},
+      {"unknown short option", {"-x"}, {}, {"-x"}},
+      {"bad pdeathsig", {"-p", "NOPE"}, {}, {"-p", "NOPE"}},
+      {"bad stop signal", {"--stop-signal", "FOO"}, {}, {"--stop-signal", "FOO"}},
+      {"bad rewrite target", {"--rewrite", "USR1:BOGUS"}, {}, {"--rewrite", "BOGUS"}},
+      {"rewrite without colon", {"--rewrite", "USR1"}, {}, {"--rewrite", "USR1"}},
+      {"bad grace", {"--grace", "5x"}, {}, {"--grace", "5x"}},
+      {"bad stop timeout", {"--stop-timeout", "abc"}, {}, {"--stop-timeout", "abc"}},
+      {"bad pids-max", {"--pids-max", "lots"}, {}, {"--pids-max", "lots"}},
+      {"negative pids-max", {"--pids-max", "-1"}, {}, {"--pids-max", "-1"}},
+      {"limit without value", {"--limit", "memory.max"}, {}, {"--limit", "memory.max"}},
+      {"limit on a cgroup core file",
+       {"--limit", "cgroup.procs=1"},
+       {},
+       {"--limit", "cgroup.procs"}},
+      {"bad forward", {"--forward", "sideways"}, {}, {"--forward", "sideways"}},
+      {"bad cgroup mode", {"--cgroup", "sometimes"}, {}, {"--cgroup", "sometimes"}},
+      {"exit code too big", {"-e", "256"}, {}, {"-e", "256"}},
+      {"exit code not a number", {"--remap-exit", "x"}, {}, {"remap-exit", "'x'"}},
+      {"bad CGINIT_GRACE", {}, {"CGINIT_GRACE=x"}, {"CGINIT_GRACE", "'x'"}},
+      {"bad CGINIT_PIDS_MAX", {}, {"CGINIT_PIDS_MAX=lots"}, {"CGINIT_PIDS_MAX", "lots"}},
+      {"bad CGINIT_CGROUP", {}, {"CGINIT_CGROUP=maybe"}, {"CGINIT_CGROUP", "maybe"}},
+      {"missing config file",
+       {"--config", "/nonexistent/cginit.toml"},
+       {},
+       {"/nonexistent/cginit.toml"}},
+      {"missing program", {"--cgroup", "off"}, {}, {}, false},
+      {"missing program after --", {"--cgroup", "off", "--"}, {}, {}, false},
+  };
+}
+
+// Every invalid input: exit 2, one line on stderr naming the option and the value, nothing on
+// stdout, and the program never runs (it would create a marker file).
+TEST_F(CliTest, BadInputExitsTwoAndStartsNothing) {
+  for (const auto& input : badInputs()) {
+    SCOPED_TRACE(input.name);
+    Sandbox sb;
+    const std::string marker = sb.file("started");
+    auto args = input.options;
+    if (input.withProgram) {
+      args = concat(args, payload({"touch", marker}));
+    }
+    ASSERT_TRUE(sb.start(RunSpec(Mode::Plain, args).withEnv(input.env)));
+    EXPECT_EQ(sb.wait(10s), ExitStatus::exited(2));
+    // A program that was started would keep the namespace's reaper alive until it ended.
+    EXPECT_TRUE(waitUntil([&] { return sb.cgroup().procs().empty(); }, 5s));
+    EXPECT_FALSE(fileExists(marker)) << "the program was started";
+    EXPECT_EQ(sb.stdoutText(), "");
+    const auto lines = sb.stderrLines();
+    ASSERT_EQ(lines.size(), 1u) << sb.stderrText();
+    for (const auto& word : input.mentions) {
+      EXPECT_NE(lines[0].find(word), std::string::npos) << "'" << word << "' not in: " << lines[0];
+    }
+  }
+}
+
+/// "cginit version X.Y.Z - git.<commit>\n" (no std::regex: GCC 12 warns inside it under ASan).
+bool hasVersionShape(std::string_view text) {
+  auto skip = [&](std::string_view prefix) {
+    if (!text.starts_with(prefix)) {
+      return false;
+    }
+    text.remove_prefix(prefix.size());
+    return true;
+  };
+  auto number = [&] {
+    size_t n = 0;
+    while (n < text.size() && std::isdigit(static_cast<unsigned char>(text[n])) != 0) {
+      ++n;
+    }
+    text.remove_prefix(n);
+    return n > 0;
+  };
+  if (!skip("cginit version ") || !number() || !skip(".") || !number() || !skip(".") || !number() ||
+      !skip(" - git.") || !text.ends_with("\n")) {
+    return false;
+  }
+  text.remove_suffix(1);
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '-' || c == '_';
+  });
+}
+
+TEST_F(CliTest, VersionHasTinisShape) {
+  EXPECT_TRUE(hasVersionShape("cginit version 0.1.0 - git.923d8ca\n"));
+  EXPECT_FALSE(hasVersionShape("cginit version 0.1 - git.923d8ca\n"));
+  EXPECT_FALSE(hasVersionShape("cginit version 0.1.0 - git.\n"));
+  Sandbox sb;
+  ASSERT_TRUE(sb.start(RunSpec(Mode::Plain, {"--version"})));
+  EXPECT_EQ(sb.wait(10s), ExitStatus::exited(0));
+  EXPECT_TRUE(hasVersionShape(sb.stdoutText())) << sb.stdoutText();
+  EXPECT_EQ(sb.stderrText(), "");
+}
+
+TEST_F(CliTest, HelpGoesToStdout) {
+  for (const char* option : {"-h", "--help"}) {
+    SCOPED_TRACE(option);
+    Sandbox sb;
+    ASSERT_TRUE(sb.start(RunSpec(Mode::Plain, {option})));
+    EXPECT_EQ(sb.wait(10s), ExitStatus::exited(0));
+    EXPECT_NE(sb.stdoutText().find("Usage:"), std::string::npos) << sb.stdoutText();
+    EXPECT_NE(sb.stdoutText().find("--grace"), std::string::npos);
+    EXPECT_EQ(sb.stderrText(), "");
+  }
+}
+
+TEST_F(CliTest, LicensePrintsTheLicenseFile) {
+  auto license = readFile(std::string(CGINIT_SOURCE_DIR) + "/LICENSE");
+  ASSERT_TRUE(license) << "LICENSE missing in the source tree";
+  for (const char* option : {"-l", "--license"}) {
+    SCOPED_TRACE(option);
+    Sandbox sb;
+    ASSERT_TRUE(sb.start(RunSpec(Mode::Plain, {option})));
+    EXPECT_EQ(sb.wait(10s), ExitStatus::exited(0));
+    auto trim = [](std::string s) {
+      while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) {
+        s.pop_back();
+      }
+      return s;
+    };
+    EXPECT_EQ(trim(sb.stdoutText()), trim(*license));
+    EXPECT_EQ(sb.stderrText(), "");
+  }
+}
+
+// Even with the most logging, a normal run writes nothing to stdout.
+TEST_F(CliTest, NothingOnStdoutWhenRunning) {
+  Sandbox sb;
+  ASSERT_TRUE(
+      sb.start(RunSpec(Mode::Pid1, concat({"-vvv", "--cgroup", "off"}, payload({"exit", "0"})))));
+  EXPECT_EQ(sb.wait(10s), ExitStatus::exited(0));
+  EXPECT_EQ(sb.stdoutText(), "");
+  EXPECT_NE(sb.stderrText(), "") << "-vvv should log something";
+}
+
+// Option parsing stops at the first non-option word: the program's own options stay its own.
+TEST_F(CliTest, ParsingStopsAtTheProgram) {
+  Sandbox sb;
+  ASSERT_TRUE(sb.start(RunSpec(
+      Mode::Pid1, concat({"--cgroup", "off"}, payload({"args", "-x", "--grace", "--", "-v"})))));
+  EXPECT_EQ(sb.wait(10s), ExitStatus::exited(0)) << sb.stderrText();
+  EXPECT_EQ(sb.stdoutText(), "-x\n--grace\n--\n-v\n");
+}
+
+TEST_F(CliTest, DoubleDashEndsOptions) {
+  Sandbox sb;
+  ASSERT_TRUE(
+      sb.start(RunSpec(Mode::Pid1, concat({"--cgroup", "off", "--"}, payload({"args", "-h"})))));
+  EXPECT_EQ(sb.wait(10s), ExitStatus::exited(0)) << sb.stderrText();
+  EXPECT_EQ(sb.stdoutText(), "-h\n");
+}
+
+}  // namespace
+}  // namespace cginit::it

@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: MIT
+// Harness support: files, /proc, temp directories and test cgroups.
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <charconv>
+#include <filesystem>
+#include <sstream>
+
+#include <linux/magic.h>
+
+#include "harness.h"
+
+namespace cginit::it {
+namespace {
+
+std::string envOr(const char* name, const char* fallback = "") {
+  const char* value = std::getenv(name);
+  return value != nullptr ? value : fallback;
+}
+
+bool isCgroup2(const std::string& path) {
+  struct statfs fs {};
+  return statfs(path.c_str(), &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+std::vector<std::string> splitLines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+std::atomic<int> gCgroupCounter{0};
+
+}  // namespace
+
+std::optional<long> toNumber(std::string_view text) {
+  long value = 0;
+  const auto* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (ec != std::errc() || ptr != end || text.empty()) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<std::string> statusField(pid_t pid, std::string_view key) {
+  auto text = readFile("/proc/" + std::to_string(pid) + "/status");
+  if (!text) {
+    return std::nullopt;
+  }
+  for (const auto& line : splitLines(*text)) {
+    if (line.size() > key.size() && line.compare(0, key.size(), key) == 0 &&
+        line[key.size()] == ':') {
+      return line.substr(key.size() + 1);
+    }
+  }
+  return std::nullopt;
+}
+
+// --- free helpers
+// ---------------------------------------------------------------------------------
+
+ExitStatus ExitStatus::fromWaitStatus(int status) {
+  if (WIFSIGNALED(status)) {
+    return killedBy(WTERMSIG(status));
+  }
+  return exited(WEXITSTATUS(status));
+}
+
+void PrintTo(const ExitStatus& status, std::ostream* os) {
+  if (status.signaled) {
+    *os << "killed by signal " << status.value << " (" << recordName(status.value) << ")";
+  } else {
+    *os << "exit code " << status.value;
+  }
+}
+
+std::string cgroupRoot() {
+  if (auto env = envOr("CGINIT_IT_CGROUP_ROOT"); !env.empty()) {
+    return isCgroup2(env) ? env : "";
+  }
+  for (const char* candidate : {"/sys/fs/cgroup/unified", "/sys/fs/cgroup"}) {
+    if (isCgroup2(candidate)) {
+      return candidate;
+    }
+  }
+  return "";
+}
+
+const std::string& cginitBin() {
+  static const std::string path = envOr("CGINIT_BIN");
+  return path;
+}
+
+const std::string& payloadBin() {
+  static const std::string path = envOr("CGINIT_PAYLOAD");
+  return path;
+}
+
+std::string skipReason() {
+  if (geteuid() != 0) {
+    return "needs root (PID/mount namespaces and a test cgroup)";
+  }
+  if (cginitBin().empty() || payloadBin().empty()) {
+    return "CGINIT_BIN and CGINIT_PAYLOAD are not set (run through meson test)";
+  }
+  if (cgroupRoot().empty()) {
+    return "no cgroup2 mount at /sys/fs/cgroup/unified or /sys/fs/cgroup";
+  }
+  return "";
+}
+
+std::vector<std::string> payload(std::initializer_list<std::string> args) {
+  std::vector<std::string> out{payloadBin()};
+  out.insert(out.end(), args.begin(), args.end());
+  return out;
+}
+
+std::vector<std::string> concat(std::vector<std::string> options,
+                                const std::vector<std::string>& program) {
+  options.insert(options.end(), program.begin(), program.end());
+  return options;
+}
+
+std::optional<std::string> readFile(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return std::nullopt;
+  }
+  std::string text;
+  std::array<char, 8192> buf{};
+  for (;;) {
+    const ssize_t n = read(fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      break;
+    }
+    text.append(buf.data(), static_cast<size_t>(n));
+  }
+  close(fd);
+  return text;
+}
+
+std::vector<std::string> fileLines(const std::string& path) {
+  return splitLines(readFile(path).value_or(""));
+}
+
+bool fileExists(const std::string& path) {
+  return access(path.c_str(), F_OK) == 0;
+}
+
+bool waitForFileContaining(const std::string& path, std::string_view needle,
+                           Clock::duration timeout) {
+  return waitUntil(
+      [&] {
+        auto text = readFile(path);
+        return text && text->find(needle) != std::string::npos;
+      },
+      timeout);
+}
+
+bool waitForFile(const std::string& path, Clock::duration timeout) {
+  return waitUntil([&] { return fileExists(path); }, timeout);
+}
+
+std::optional<char> processState(pid_t pid) {
+  auto text = readFile("/proc/" + std::to_string(pid) + "/stat");
+  if (!text) {
+    return std::nullopt;
+  }
+  // "pid (comm) S ppid ...": comm may contain anything, so look after the last ')'.
+  const auto close = text->rfind(')');
+  if (close == std::string::npos || close + 2 >= text->size()) {
+    return std::nullopt;
+  }
+  return (*text)[close + 2];
+}
+
+bool isAlive(pid_t pid) {
+  auto state = processState(pid);
+  return state && *state != 'Z' && *state != 'X';
+}
+
+std::vector<ChildInfo> childrenOf(pid_t parent) {
+  std::vector<ChildInfo> children;
+  DIR* proc = opendir("/proc");
+  if (proc == nullptr) {
+    return children;
+  }
+  while (const dirent* entry = readdir(proc)) {
+    auto pid = toNumber(entry->d_name);
+    if (!pid) {
+      continue;
+    }
+    auto text = readFile(std::string("/proc/") + entry->d_name + "/stat");
+    if (!text) {
+      continue;
+    }
+    const auto close = text->rfind(')');
+    if (close == std::string::npos) {
+      continue;
+    }
+    std::istringstream rest(text->substr(close + 1));
+    char state = 0;
+    long ppid = 0;
+    if (rest >> state >> ppid && ppid == parent) {
+      children.push_back({static_cast<pid_t>(*pid), state});
+    }
+  }
+  closedir(proc);
+  return children;
+}
+
+std::optional<long> contextSwitches(pid_t pid) {
+  auto voluntary = statusField(pid, "voluntary_ctxt_switches");
+  auto involuntary = statusField(pid, "nonvoluntary_ctxt_switches");
+  if (!voluntary || !involuntary) {
+    return std::nullopt;
+  }
+  return std::stol(*voluntary) + std::stol(*involuntary);
+}
+
+std::string recordName(int sig) {
+  if (sig >= SIGRTMIN && sig <= SIGRTMAX) {
+    return "SIGRTMIN+" + std::to_string(sig - SIGRTMIN);
+  }
+  const char* abbrev = sigabbrev_np(sig);
+  return std::string("SIG") + (abbrev != nullptr ? abbrev : std::to_string(sig));
+}
+
+// --- TempDir
+// ---------------------------------------------------------------------------------------
+
+TempDir::TempDir() {
+  std::string tmpl = "/tmp/cginit-it-XXXXXX";
+  if (mkdtemp(tmpl.data()) != nullptr) {
+    path_ = tmpl;
+  } else {
+    ADD_FAILURE() << "mkdtemp: " << strerror(errno);
+  }
+}
+
+TempDir::~TempDir() {
+  if (!path_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+}
+
+// --- TestCgroup
+// ------------------------------------------------------------------------------------
+
+TestCgroup::TestCgroup() {
+  const std::string root = cgroupRoot();
+  if (root.empty() || geteuid() != 0) {
+    return;
+  }
+  path_ = root + "/cginit-it-" + std::to_string(getpid()) + "-" +
+          std::to_string(gCgroupCounter.fetch_add(1));
+  if (mkdir(path_.c_str(), 0755) != 0) {
+    ADD_FAILURE() << "mkdir " << path_ << ": " << strerror(errno);
+    path_.clear();
+    return;
+  }
+  fd_ = open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd_ < 0) {
+    ADD_FAILURE() << "open " << path_ << ": " << strerror(errno);
+  }
+}
+
+TestCgroup::~TestCgroup() {
+  destroy();
+}
+
+namespace {
+
+void collectProcs(const std::string& dir, std::vector<pid_t>& out) {
+  for (const auto& line : fileLines(dir + "/cgroup.procs")) {
+    if (auto pid = toNumber(line)) {
+      out.push_back(static_cast<pid_t>(*pid));
+    }
+  }
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::error_code typeEc;
+    if (entry.is_directory(typeEc)) {
+      collectProcs(entry.path().string(), out);
+    }
+  }
+}
+
+/// rmdir of `dir` after every cgroup below it, deepest first.
+bool removeTree(const std::string& dir) {
+  std::error_code ec;
+  std::vector<std::string> subdirs;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::error_code typeEc;
+    if (entry.is_directory(typeEc)) {
+      subdirs.push_back(entry.path().string());
+    }
+  }
+  bool ok = true;
+  for (const auto& sub : subdirs) {
+    ok = removeTree(sub) && ok;
+  }
+  // A cgroup can stay busy for a moment after its last process was reaped.
+  return waitUntil([&] { return rmdir(dir.c_str()) == 0 || errno == ENOENT; }, 2s, 10ms) && ok;
+}
+
+}  // namespace
+
+std::vector<pid_t> TestCgroup::procs() const {
+  std::vector<pid_t> out;
+  if (!path_.empty()) {
+    collectProcs(path_, out);
+  }
+  return out;
+}
+
+void TestCgroup::kill() const {
+  if (path_.empty()) {
+    return;
+  }
+  const std::string file = path_ + "/cgroup.kill";
+  const int fd = open(file.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    (void)!write(fd, "1", 1);
+    close(fd);
+    return;
+  }
+  // Kernels before 5.14 have no cgroup.kill: kill what is there now (waitEmpty() polls).
+  for (pid_t pid : procs()) {
+    ::kill(pid, SIGKILL);
+  }
+}
+
+bool TestCgroup::waitEmpty(Clock::duration timeout) const {
+  if (path_.empty()) {
+    return true;
+  }
+  const bool hasKill = fileExists(path_ + "/cgroup.kill");
+  return waitUntil(
+      [&] {
+        auto events = readFile(path_ + "/cgroup.events");
+        if (!events || events->find("populated 0") != std::string::npos) {
+          return true;
+        }
+        if (!hasKill) {
+          kill();
+        }
+        return false;
+      },
+      timeout);
+}
+
+void TestCgroup::destroy() {
+  if (path_.empty()) {
+    return;
+  }
+  kill();
+  if (!waitEmpty(10s)) {
+    ADD_FAILURE() << "test cgroup " << path_ << " still populated 10 s after cgroup.kill";
+  }
+  if (fd_ >= 0) {
+    close(fd_);
+    fd_ = -1;
+  }
+  if (!removeTree(path_)) {
+    ADD_FAILURE() << "could not remove test cgroup " << path_ << ": " << strerror(errno);
+  }
+  path_.clear();
+}
+
+}  // namespace cginit::it
