@@ -1,0 +1,10 @@
+# SPDX-License-Identifier: MIT
+# Smoke test of the tier itself: the static cginit runs in the guest and prints its version.
+. /vm/lib.sh
+out=$("$CGINIT" --version) || fail "cginit --version exited with status $?"
+log "$out"
+case $out in
+  "cginit version "[0-9]*" - git."*) ;;
+  *) fail "unexpected --version output: $out" ;;
+esac
+pass
