@@ -131,6 +131,76 @@ std::optional<uint64_t> parseCounter(std::string_view text) {
   return value;
 }
 
+/// Why <root> cannot be managed (hierarchy root, not writable), or success.
+Status checkManageable(const Cgroup& root) {
+  // The hierarchy root has no cgroup.events; managing it would move every process of the machine.
+  if (!root.hasFile("cgroup.events")) {
+    return Error{0, fmt::format("{} is the root of the cgroup hierarchy (no cgroup.events): {}",
+                                root.path(), kOwnCgroupHint)};
+  }
+  for (const char* file : {".", "cgroup.procs", "cgroup.subtree_control"}) {
+    if (::faccessat(root.fd(), file, W_OK, AT_EACCESS) != 0) {
+      auto err = sysError("access", fmt::format("{}/{}", root.path(), file));
+      err.message =
+          fmt::format("{} is not writable ({}): {}", root.path(), err.message,
+                      err.code == EROFS ? kWritableHint : "the cgroup must be delegated to cginit");
+      return err;
+    }
+  }
+  return {};
+}
+
+/// The controllers to enable in <root> and the files to write into workload/.
+struct Plan {
+  std::vector<std::string> controllers;
+  std::vector<std::pair<std::string, std::string>> writes;  // file, value
+};
+
+/// Checks pids.max and the limits against <root>/cgroup.controllers. A missing controller is an
+/// Error in Required mode, and a warning naming it (the limit is skipped) in Auto mode.
+Result<Plan> planControllers(const Cgroup& root, const CgroupRequest& request) {
+  auto available = root.controllers();
+  if (!available) {
+    return std::move(available).error();
+  }
+  Plan plan;
+  const auto add = [&](const std::string& file, const std::string& value) -> Status {
+    if (!isValidLimitFile(file)) {
+      return usageError("invalid cgroup limit file '" + file + "'");
+    }
+    const std::string controller(limitController(file));
+    if (contains(*available, controller)) {
+      if (!contains(plan.controllers, controller)) {
+        plan.controllers.push_back(controller);
+      }
+      plan.writes.emplace_back(file, value);
+      return {};
+    }
+    Error missing{0, fmt::format("controller {} is not available in {}/cgroup.controllers "
+                                 "(available: {}), so {}={} cannot be applied; the parent cgroup "
+                                 "must delegate it",
+                                 controller, root.path(), joinOrNone(*available), file, value)};
+    if (request.required) {
+      return missing;
+    }
+    spdlog::warn("{}", missing.message);
+    return {};
+  };
+  if (request.pidsMax) {
+    if (auto st = add("pids.max", *request.pidsMax); !st) {
+      return std::move(st).error();
+    }
+  } else if (contains(*available, "pids")) {
+    plan.controllers.emplace_back("pids");  // for pids.events and pids.peak
+  }
+  for (const auto& [file, value] : request.limits) {
+    if (auto st = add(file, value); !st) {
+      return std::move(st).error();
+    }
+  }
+  return plan;
+}
+
 }  // namespace
 
 Result<std::optional<CgroupTree>> CgroupTree::setup(const CgroupRequest& request) {
@@ -159,67 +229,13 @@ Result<std::optional<CgroupTree>> CgroupTree::setupAt(UniqueFd rootDir, std::str
 }
 
 Status CgroupTree::build(const CgroupRequest& request) {
-  const std::string& rootPath = root_.path();
-  // The hierarchy root has no cgroup.events; managing it would move every process of the machine.
-  if (!root_.hasFile("cgroup.events")) {
-    return Error{0, fmt::format("{} is the root of the cgroup hierarchy (no cgroup.events): {}",
-                                rootPath, kOwnCgroupHint)};
+  if (auto usable = checkManageable(root_); !usable) {
+    return usable;
   }
-  for (const char* file : {".", "cgroup.procs", "cgroup.subtree_control"}) {
-    if (::faccessat(root_.fd(), file, W_OK, AT_EACCESS) != 0) {
-      auto err = sysError("access", fmt::format("{}/{}", rootPath, file));
-      err.message =
-          fmt::format("{} is not writable ({}): {}", rootPath, err.message,
-                      err.code == EROFS ? kWritableHint : "the cgroup must be delegated to cginit");
-      return err;
-    }
+  auto plan = planControllers(root_, request);
+  if (!plan) {
+    return std::move(plan).error();
   }
-
-  // Which controllers are needed; a missing one is an Error (Required) or a warning (Auto).
-  auto available = root_.controllers();
-  if (!available) {
-    return std::move(available).error();
-  }
-  std::vector<std::string> wanted;
-  const auto want = [&](const std::string& controller, const std::string& what) -> Status {
-    if (contains(*available, controller)) {
-      if (!contains(wanted, controller)) {
-        wanted.push_back(controller);
-      }
-      return {};
-    }
-    return Error{0, fmt::format("controller {} is not available in {}/cgroup.controllers "
-                                "(available: {}), so {} cannot be applied; the parent cgroup must "
-                                "delegate it",
-                                controller, rootPath, joinOrNone(*available), what)};
-  };
-  std::vector<std::pair<std::string, std::string>> writes;  // file, value, into workload/
-  const auto plan = [&](const std::string& file, const std::string& value) -> Status {
-    if (!isValidLimitFile(file)) {
-      return usageError("invalid cgroup limit file '" + file + "'");
-    }
-    auto st = want(std::string(limitController(file)), file + "=" + value);
-    if (st) {
-      writes.emplace_back(file, value);
-    } else if (!request.required) {
-      spdlog::warn("{}", st.error().message);
-      return {};
-    }
-    return st;
-  };
-  if (request.pidsMax) {
-    if (auto st = plan("pids.max", *request.pidsMax); !st) {
-      return st;
-    }
-  } else if (contains(*available, "pids")) {
-    wanted.emplace_back("pids");  // for pids.events and pids.peak
-  }
-  for (const auto& [file, value] : request.limits) {
-    if (auto st = plan(file, value); !st) {
-      return st;
-    }
-  }
-
   // init/ and workload/, then everything out of <root>, and only then the controllers: enabling
   // a threaded one (pids, cpu) while <root> has processes makes it a thread root for good.
   auto init = root_.child("init", true, &createdInit_);
@@ -235,35 +251,11 @@ Status CgroupTree::build(const CgroupRequest& request) {
   if (auto moved = moveRootToInit(); !moved) {
     return moved;
   }
-  auto current = root_.subtreeControl();
-  if (!current) {
-    return std::move(current).error();
+  if (auto enabled = enableControllers(plan->controllers); !enabled) {
+    return enabled;
   }
-  std::vector<std::string> toEnable;
-  for (const auto& controller : wanted) {
-    if (!contains(*current, controller)) {
-      toEnable.push_back(controller);
-    }
-  }
-  Status enabled = root_.setControllers(toEnable, true);
-  for (int attempt = 1; !enabled && enabled.error().code == EBUSY && attempt < kEnableAttempts;
-       ++attempt) {
-    if (auto moved = moveRootToInit(); !moved) {
-      return moved;
-    }
-    enabled = root_.setControllers(toEnable, true);
-  }
-  if (!enabled) {
-    if (enabled.error().code == EOPNOTSUPP) {
-      return std::move(enabled).error().context(
-          "enabling controllers (the cgroup is a threaded domain: a threaded controller was "
-          "enabled while it had processes)");
-    }
-    return std::move(enabled).error().context("enabling controllers");
-  }
-  enabled_ = std::move(toEnable);
 
-  for (const auto& [file, value] : writes) {
+  for (const auto& [file, value] : plan->writes) {
     if (auto st = workload_.write(file, value); !st) {
       if (request.required) {
         return st;
@@ -285,7 +277,39 @@ Status CgroupTree::build(const CgroupRequest& request) {
     }
   }
   spdlog::info("managing cgroup {}: cginit in init/, the program in workload/ (enabled: {})",
-               rootPath, joinOrNone(enabled_));
+               root_.path(), joinOrNone(enabled_));
+  return {};
+}
+
+Status CgroupTree::enableControllers(const std::vector<std::string>& wanted) {
+  auto current = root_.subtreeControl();
+  if (!current) {
+    return std::move(current).error();
+  }
+  std::vector<std::string> toEnable;
+  for (const auto& controller : wanted) {
+    if (!contains(*current, controller)) {
+      toEnable.push_back(controller);
+    }
+  }
+  Status enabled = root_.setControllers(toEnable, true);
+  // EBUSY: a process joined <root> after it was emptied (no-internal-processes rule).
+  for (int attempt = 1; !enabled && enabled.error().code == EBUSY && attempt < kEnableAttempts;
+       ++attempt) {
+    if (auto moved = moveRootToInit(); !moved) {
+      return moved;
+    }
+    enabled = root_.setControllers(toEnable, true);
+  }
+  if (!enabled) {
+    if (enabled.error().code == EOPNOTSUPP) {
+      return std::move(enabled).error().context(
+          "enabling controllers (the cgroup is a threaded domain: a threaded controller was "
+          "enabled while it had processes)");
+    }
+    return std::move(enabled).error().context("enabling controllers");
+  }
+  enabled_ = std::move(toEnable);
   return {};
 }
 

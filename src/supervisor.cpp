@@ -414,21 +414,21 @@ void Supervisor::startDrain() {
 }
 
 void Supervisor::checkDrained() {
-  if (state_ != State::Draining) {
-    return;
-  }
   if (cgroup_) {
+    // Read first, whatever the state: the read through the watched fd is what re-arms EPOLLPRI.
     auto populated = cgroup_->workloadPopulated();
     if (!populated) {
       spdlog::error("reading cgroup.events: {}", populated.error().message);
       return;
     }
-    if (!*populated) {
+    if (state_ == State::Draining && !*populated) {
       finishDrain();
     }
     return;
   }
-  reapChildren();
+  if (state_ == State::Draining) {
+    reapChildren();
+  }
 }
 
 void Supervisor::onGraceOver() {
@@ -460,6 +460,9 @@ void Supervisor::finishDrain() {
     return;
   }
   state_ = State::Done;
+  if (cgroup_) {
+    loop_->unwatch(cgroup_->workloadEventsFd());
+  }
   loop_->stop();
 }
 

@@ -178,6 +178,8 @@ class CgroupTree {
   Status build(const CgroupRequest& request);
   /// Moves every process of <root> into init/ until <root> is empty (bounded).
   Status moveRootToInit();
+  /// Enables in <root>/cgroup.subtree_control those of `wanted` that are not on yet.
+  Status enableControllers(const std::vector<std::string>& wanted);
   /// Undoes build(): the work of remove(), also for a half-built tree.
   Status teardown();
 };

@@ -174,6 +174,15 @@ class ChildProcess {
   bool reaped_ = false;
 };
 
+/// remove() as a gtest assertion that carries the error message.
+::testing::AssertionResult removed(CgroupTree& tree) {
+  auto st = tree.remove();
+  if (st) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure() << st.error().message;
+}
+
 /// The cgroup2 hierarchy to create test cgroups in, or empty when there is none we may use.
 std::string cgroup2Base() {
   for (const char* base : {"/sys/fs/cgroup/unified", "/sys/fs/cgroup"}) {
@@ -284,7 +293,7 @@ TEST_F(CgroupKernelTest, SetupCreatesInitAndWorkloadAndRemoveDeletesThem) {
   ASSERT_TRUE(populated);
   EXPECT_FALSE(*populated);
 
-  ASSERT_TRUE(tree->remove());
+  ASSERT_TRUE(removed(*tree));
   EXPECT_FALSE(fs::exists(cg_->path() + "/init"));
   EXPECT_FALSE(fs::exists(cg_->path() + "/workload"));
   EXPECT_EQ(::rmdir(cg_->path().c_str()), 0) << std::strerror(errno);
@@ -299,28 +308,42 @@ TEST_F(CgroupKernelTest, SetupMovesProcessesOfTheRootIntoInit) {
   ASSERT_TRUE(tree);
   EXPECT_TRUE(procsOf(cg_->path()).empty());
   EXPECT_TRUE(contains(procsOf(cg_->path() + "/init"), child.pid()));
-  EXPECT_TRUE(tree->remove());
+  EXPECT_TRUE(removed(*tree));
 }
 
 TEST_F(CgroupKernelTest, AdoptStrangersMovesInitProcessesIntoWorkload) {
-  // What `docker exec` does: a process appears in init/ (or <root>) after setup.
+  // What `docker exec` does when <root> has controllers enabled: a process appears in init/.
   auto tree = setupTree();
   ASSERT_TRUE(tree);
-  ChildProcess inInit;
-  ChildProcess inRoot;
-  ASSERT_TRUE(Cgroup::open(cg_->path() + "/init")->moveProc(inInit.pid()));
-  ASSERT_TRUE(Cgroup::open(cg_->path())->moveProc(inRoot.pid()));
+  ChildProcess stranger;
+  ASSERT_TRUE(Cgroup::open(cg_->path() + "/init")->moveProc(stranger.pid()));
 
   ASSERT_TRUE(tree->adoptStrangers());
-  const auto workload = procsOf(cg_->path() + "/workload");
-  EXPECT_TRUE(contains(workload, inInit.pid()));
-  EXPECT_TRUE(contains(workload, inRoot.pid()));
+  EXPECT_TRUE(contains(procsOf(cg_->path() + "/workload"), stranger.pid()));
   EXPECT_TRUE(procsOf(cg_->path() + "/init").empty());
 
   EXPECT_TRUE(tree->killWorkload());
-  EXPECT_EQ(inInit.waitForExit(std::chrono::seconds(5)) & 0x7f, SIGKILL);
-  EXPECT_EQ(inRoot.waitForExit(std::chrono::seconds(5)) & 0x7f, SIGKILL);
-  EXPECT_TRUE(tree->remove());
+  EXPECT_EQ(WTERMSIG(stranger.waitForExit(std::chrono::seconds(5))), SIGKILL);
+  EXPECT_TRUE(removed(*tree));
+}
+
+TEST_F(CgroupKernelTest, AdoptStrangersMovesRootProcessesIntoWorkload) {
+  auto tree = setupTree();
+  ASSERT_TRUE(tree);
+  if (!tree->enabledControllers().empty()) {
+    // No-internal-processes: with controllers enabled and init/ populated, nothing can join.
+    EXPECT_TRUE(removed(*tree));
+    GTEST_SKIP() << "controllers are enabled, so the kernel keeps processes out of <root>";
+  }
+  ChildProcess stranger;
+  ASSERT_TRUE(Cgroup::open(cg_->path())->moveProc(stranger.pid()));
+
+  ASSERT_TRUE(tree->adoptStrangers());
+  EXPECT_TRUE(contains(procsOf(cg_->path() + "/workload"), stranger.pid()));
+  EXPECT_TRUE(procsOf(cg_->path()).empty());
+  EXPECT_TRUE(tree->killWorkload());
+  EXPECT_EQ(WTERMSIG(stranger.waitForExit(std::chrono::seconds(5))), SIGKILL);
+  EXPECT_TRUE(removed(*tree));
 }
 
 TEST_F(CgroupKernelTest, SignalWorkloadReachesAMovedChild) {
@@ -342,7 +365,7 @@ TEST_F(CgroupKernelTest, SignalWorkloadReachesAMovedChild) {
   if (fs::exists(cg_->path() + "/workload/cgroup.freeze")) {
     EXPECT_EQ(readText(cg_->path() + "/workload/cgroup.freeze"), "0\n");
   }
-  EXPECT_TRUE(tree->remove());
+  EXPECT_TRUE(removed(*tree));
 }
 
 TEST_F(CgroupKernelTest, SignalWorkloadReachesNestedCgroupsAndRemoveDeletesThem) {
@@ -364,7 +387,7 @@ TEST_F(CgroupKernelTest, SignalWorkloadReachesNestedCgroupsAndRemoveDeletesThem)
   EXPECT_EQ(WTERMSIG(child.waitForExit(std::chrono::seconds(5))), SIGTERM);
 
   const std::string workloadPath = tree->workloadPath();
-  ASSERT_TRUE(tree->remove());
+  ASSERT_TRUE(removed(*tree));
   EXPECT_FALSE(fs::exists(workloadPath));
 }
 
@@ -405,7 +428,7 @@ TEST_F(CgroupKernelTest, KillWorkloadEmptiesItAndEventsFdReportsPopulated0) {
   EXPECT_TRUE(procsOf(tree->workloadPath()).empty());
   EXPECT_EQ(WTERMSIG(first.waitForExit(std::chrono::seconds(5))), SIGKILL);
   EXPECT_EQ(WTERMSIG(second.waitForExit(std::chrono::seconds(5))), SIGKILL);
-  EXPECT_TRUE(tree->remove());
+  EXPECT_TRUE(removed(*tree));
 }
 
 TEST_F(CgroupKernelTest, RemoveMovesInitProcessesBackToTheRoot) {
@@ -415,7 +438,7 @@ TEST_F(CgroupKernelTest, RemoveMovesInitProcessesBackToTheRoot) {
   ASSERT_TRUE(tree);
   ASSERT_TRUE(contains(procsOf(cg_->path() + "/init"), child.pid()));
 
-  ASSERT_TRUE(tree->remove());
+  ASSERT_TRUE(removed(*tree));
   EXPECT_TRUE(contains(procsOf(cg_->path()), child.pid()));
   EXPECT_FALSE(fs::exists(cg_->path() + "/init"));
 }
@@ -436,7 +459,7 @@ TEST_F(CgroupKernelTest, MissingPidsControllerWarnsOnceInAutoModeAndSkipsPidsMax
   auto peak = tree->pidsPeak();
   ASSERT_TRUE(peak);
   EXPECT_FALSE(*peak);
-  EXPECT_TRUE(tree->remove());
+  EXPECT_TRUE(removed(*tree));
 }
 
 TEST_F(CgroupKernelTest, MissingPidsControllerIsAnErrorInRequiredMode) {
@@ -471,8 +494,29 @@ TEST_F(CgroupKernelTest, PidsMaxIsWrittenWhenTheControllerIsAvailable) {
   ASSERT_TRUE(events);
   EXPECT_EQ(*events, 0u);
   EXPECT_NE(readText(cg_->path() + "/cgroup.subtree_control").find("pids"), std::string::npos);
-  ASSERT_TRUE(tree->remove());
-  EXPECT_EQ(readText(cg_->path() + "/cgroup.subtree_control"), "\n");
+  ASSERT_TRUE(removed(*tree));
+  EXPECT_EQ(readText(cg_->path() + "/cgroup.subtree_control").find("pids"), std::string::npos);
+  EXPECT_TRUE(contains(procsOf(cg_->path()), child.pid()));
+}
+
+TEST_F(CgroupKernelTest, DomainControllerLimitIsAppliedAfterTheRootIsEmptied) {
+  // +memory gives EBUSY while <root> has processes: setup must move them out first.
+  if (!controllerAvailable("memory")) {
+    GTEST_SKIP() << "memory controller not delegated to " << cg_->path();
+  }
+  ChildProcess child;
+  ASSERT_TRUE(Cgroup::open(cg_->path())->moveProc(child.pid()));
+  CgroupRequest request;
+  request.required = true;
+  request.limits = {{"memory.max", "64M"}};
+  auto tree = setupTree(request);
+  ASSERT_TRUE(tree);
+  EXPECT_EQ(readText(tree->workloadPath() + "/memory.max"), "67108864\n");
+  auto oom = tree->oomKills();
+  ASSERT_TRUE(oom);
+  EXPECT_EQ(*oom, std::optional<uint64_t>(0));
+  EXPECT_TRUE(contains(procsOf(cg_->path() + "/init"), child.pid()));
+  ASSERT_TRUE(removed(*tree));
   EXPECT_TRUE(contains(procsOf(cg_->path()), child.pid()));
 }
 
