@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cginit/cgroup_paths.h"
+#include "cginit/fault.h"
 #include "cginit/sys.h"
 
 namespace cginit {
@@ -82,7 +83,9 @@ Status removeTree(const Cgroup& parent, const std::string& name, Clock::time_poi
         }
       }
     }
-    if (::unlinkat(parent.fd(), name.c_str(), AT_REMOVEDIR) == 0) {
+    if ((injectFault(FaultOp::Rmdir, parent.fd(), name)
+             ? -1
+             : ::unlinkat(parent.fd(), name.c_str(), AT_REMOVEDIR)) == 0) {
       return {};
     }
     if (errno == ENOENT) {
@@ -107,7 +110,9 @@ Result<std::map<std::string, uint64_t>> readKeyValuesFd(int fd) {
   std::string text;
   char buf[1024];
   for (;;) {
-    const ssize_t n = ::pread(fd, buf, sizeof buf, static_cast<off_t>(text.size()));
+    const ssize_t n = injectFault(FaultOp::Read, fd, {})
+                          ? -1
+                          : ::pread(fd, buf, sizeof buf, static_cast<off_t>(text.size()));
     if (n < 0) {
       if (errno == EINTR) {
         continue;
@@ -123,7 +128,9 @@ Result<std::map<std::string, uint64_t>> readKeyValuesFd(int fd) {
 }
 
 Result<Cgroup> Cgroup::open(const std::string& path) {
-  UniqueFd dir(::openat(AT_FDCWD, path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd dir(injectFault(FaultOp::Open, AT_FDCWD, path)
+                   ? -1
+                   : ::openat(AT_FDCWD, path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dir) {
     return sysError("open", path);
   }
@@ -136,7 +143,7 @@ Result<Cgroup> Cgroup::child(const std::string& name, bool create, bool* created
     *created = false;
   }
   if (create) {
-    if (::mkdirat(fd(), name.c_str(), 0755) == 0) {
+    if ((injectFault(FaultOp::Mkdir, fd(), name) ? -1 : ::mkdirat(fd(), name.c_str(), 0755)) == 0) {
       if (created) {
         *created = true;
       }
@@ -144,7 +151,9 @@ Result<Cgroup> Cgroup::child(const std::string& name, bool create, bool* created
       return sysError("mkdir", childPath);
     }
   }
-  UniqueFd dir(::openat(dir_.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd dir(injectFault(FaultOp::Open, fd(), name)
+                   ? -1
+                   : ::openat(fd(), name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dir) {
     return sysError("open", childPath);
   }
@@ -153,7 +162,9 @@ Result<Cgroup> Cgroup::child(const std::string& name, bool create, bool* created
 
 Result<std::vector<std::string>> Cgroup::children() const {
   // A fresh open description, so that readdir's position is our own.
-  const int dup = ::openat(fd(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  const int dup = injectFault(FaultOp::Open, fd(), ".")
+                      ? -1
+                      : ::openat(fd(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dup < 0) {
     return sysError("open", path_);
   }
@@ -192,7 +203,7 @@ Status Cgroup::removeChild(const std::string& name, std::chrono::milliseconds bu
 }
 
 bool Cgroup::hasFile(const std::string& file) const {
-  return ::faccessat(fd(), file.c_str(), F_OK, 0) == 0;
+  return !injectFault(FaultOp::Access, fd(), file) && ::faccessat(fd(), file.c_str(), F_OK, 0) == 0;
 }
 
 Result<std::string> Cgroup::read(const std::string& file) const {
@@ -212,7 +223,9 @@ Status Cgroup::write(const std::string& file, std::string_view value) const {
 }
 
 Result<UniqueFd> Cgroup::openFile(const std::string& file) const {
-  UniqueFd fileFd(::openat(dir_.get(), file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  UniqueFd fileFd(injectFault(FaultOp::Open, fd(), file)
+                      ? -1
+                      : ::openat(fd(), file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
   if (!fileFd) {
     return sysError("open", path_ + "/" + file);
   }

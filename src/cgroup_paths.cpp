@@ -225,7 +225,12 @@ Result<std::vector<pid_t>> parsePidList(std::string_view text) {
       return;
     }
     const auto pid = parseNumber<pid_t>(line);
-    if (!pid || *pid <= 0) {
+    if (pid && *pid == 0) {
+      // The kernel lists a process of another PID namespace as 0: it cannot be moved from here.
+      error = Error{0, "a process outside cginit's PID namespace (pid 0) is in this cgroup"};
+      return;
+    }
+    if (!pid || *pid < 0) {
       error = Error{0, "invalid pid '" + std::string(line) + "'"};
       return;
     }

@@ -16,6 +16,7 @@
 
 #include "cginit/cgroup.h"
 #include "cginit/cgroup_paths.h"
+#include "cginit/fault.h"
 #include "cginit/options.h"
 #include "cginit/sys.h"
 
@@ -42,6 +43,12 @@ Result<std::optional<CgroupTree>> notManaged(const CgroupRequest& request, Error
   }
   spdlog::warn("not managing a cgroup, running without one: {}", error.message);
   return std::optional<CgroupTree>{};
+}
+
+/// ENOENT (the directory is gone) or ENODEV (a file opened before its cgroup was removed): the
+/// cgroup has vanished, and the kernel removes a cgroup only once it holds no process.
+bool isGone(const Error& error) {
+  return error.code == ENOENT || error.code == ENODEV;
 }
 
 bool contains(const std::vector<std::string>& list, std::string_view item) {
@@ -139,7 +146,8 @@ Status checkManageable(const Cgroup& root) {
                                 root.path(), kOwnCgroupHint)};
   }
   for (const char* file : {".", "cgroup.procs", "cgroup.subtree_control"}) {
-    if (::faccessat(root.fd(), file, W_OK, AT_EACCESS) != 0) {
+    if (injectFault(FaultOp::Access, root.fd(), file) ||
+        ::faccessat(root.fd(), file, W_OK, AT_EACCESS) != 0) {
       auto err = sysError("access", fmt::format("{}/{}", root.path(), file));
       err.message =
           fmt::format("{} is not writable ({}): {}", root.path(), err.message,
@@ -208,7 +216,9 @@ Result<std::optional<CgroupTree>> CgroupTree::setup(const CgroupRequest& request
   if (!dir) {
     return notManaged(request, std::move(dir).error());
   }
-  UniqueFd fd(::openat(AT_FDCWD, dir->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd fd(injectFault(FaultOp::Open, AT_FDCWD, *dir)
+                  ? -1
+                  : ::openat(AT_FDCWD, dir->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!fd) {
     return notManaged(request, sysError("open", *dir));
   }
@@ -261,6 +271,8 @@ Status CgroupTree::build(const CgroupRequest& request) {
         return st;
       }
       spdlog::warn("{} not applied: {}", file, st.error().message);
+    } else if (file == "pids.max") {
+      pidsMaxWritten_ = value;
     }
   }
 
@@ -329,6 +341,9 @@ Status CgroupTree::moveRootToInit() {
       if (auto st = init_.moveProc(pid); !st && st.error().code != ESRCH) {
         return std::move(st).error().context(fmt::format("moving process {} into init/", pid));
       }
+      if (pid != self) {
+        residents_.push_back(pid);
+      }
     }
   }
   return Error{EBUSY,
@@ -350,7 +365,9 @@ Status CgroupTree::teardown() {
   workload_ = Cgroup();
   if (!enabled_.empty()) {
     // So that <root> may hold processes again (no-internal-processes rule).
-    note(root_.setControllers(enabled_, false));
+    if (auto st = root_.setControllers(enabled_, false); !st && !isGone(st.error())) {
+      note(std::move(st));
+    }
     enabled_.clear();
   }
   if (init_) {
@@ -360,7 +377,7 @@ Status CgroupTree::teardown() {
           note(std::move(st));
         }
       }
-    } else {
+    } else if (!isGone(pids.error())) {
       note(std::move(pids).error());
     }
     if (createdInit_) {
@@ -380,7 +397,11 @@ Status CgroupTree::movePidToWorkload(pid_t pid) {
 }
 
 Result<std::vector<pid_t>> CgroupTree::workloadPids() const {
-  return workload_.procsRecursive();
+  auto pids = workload_.procsRecursive();
+  if (!pids && isGone(pids.error())) {
+    return std::vector<pid_t>{};  // workload/ was removed under us: nothing is in it
+  }
+  return pids;
 }
 
 Result<size_t> CgroupTree::signalWorkload(int signo) {
@@ -430,6 +451,9 @@ Status CgroupTree::killWorkload() {
   if (killed || killed.error().code != ENOENT) {
     return killed;
   }
+  if (!workload_.hasFile("cgroup.procs")) {
+    return {};  // not an old kernel: workload/ itself is gone, so nothing is left to kill
+  }
   // No cgroup.kill before Linux 5.14: SIGKILL what is listed (frozen where possible) until the
   // cgroup is empty.
   const auto deadline = std::chrono::steady_clock::now() + kKillFallbackTime;
@@ -440,6 +464,9 @@ Status CgroupTree::killWorkload() {
     }
     auto empty = workload_.waitForEvent("populated", 0, std::chrono::milliseconds(100));
     if (!empty) {
+      if (isGone(empty.error())) {
+        return {};
+      }
       return std::move(empty).error();
     }
     if (*empty) {
@@ -452,6 +479,9 @@ Status CgroupTree::killWorkload() {
 Result<bool> CgroupTree::workloadPopulated() const {
   auto kv = readKeyValuesFd(eventsFd_.get());
   if (!kv) {
+    if (isGone(kv.error())) {
+      return false;  // workload/ was removed under us, which the kernel allows only when empty
+    }
     return std::move(kv).error().context(workload_.path() + "/cgroup.events");
   }
   const auto it = kv->find("populated");
@@ -506,14 +536,18 @@ Status CgroupTree::adoptStrangers() {
   for (const Cgroup* from : {&init_, &root_}) {
     auto pids = from->procs();
     if (!pids) {
+      if (isGone(pids.error())) {
+        continue;  // removed under us: nobody is in it
+      }
       if (first) {
         first = std::move(pids).error();
       }
       continue;
     }
     for (const pid_t pid : *pids) {
-      if (pid == self) {
-        continue;
+      if (pid == self ||
+          std::find(residents_.begin(), residents_.end(), pid) != residents_.end()) {
+        continue;  // cginit and what shared <root> with it at start (e.g. its parent) stay
       }
       if (auto st = workload_.moveProc(pid); st) {
         spdlog::info("moved process {} from {} into workload/", pid, from->path());

@@ -68,6 +68,49 @@ constexpr std::array<OptSpec, 20> kOpts = {{
     {0, "print-config", false, Opt::PrintConfig},
 }};
 
+/// Whether `text` is well-formed UTF-8 (no overlong forms, surrogates or code points above
+/// U+10FFFF), as TOML requires of every string.
+bool isUtf8(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    size_t length = 0;
+    unsigned min = 0;  // the smallest code point that needs this many bytes
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    }
+    if ((lead & 0xe0) == 0xc0) {
+      length = 2;
+      min = 0x80;
+    } else if ((lead & 0xf0) == 0xe0) {
+      length = 3;
+      min = 0x800;
+    } else if ((lead & 0xf8) == 0xf0) {
+      length = 4;
+      min = 0x10000;
+    } else {
+      return false;
+    }
+    if (text.size() - i < length) {
+      return false;
+    }
+    unsigned cp = lead & (0x7fu >> length);
+    for (size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xc0) != 0x80) {
+        return false;
+      }
+      cp = (cp << 6) | (next & 0x3fu);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+      return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
 /// Stores one option with its value into the result.
 class Applier {
  public:
@@ -159,6 +202,10 @@ class Applier {
       case Opt::Report:
         if (value.empty()) {
           return usageError("empty report path");
+        }
+        // --print-config prints it as a TOML string, and TOML is UTF-8 only.
+        if (!isUtf8(value)) {
+          return usageError("report path is not valid UTF-8");
         }
         l.reportPath = value;
         return {};

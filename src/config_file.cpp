@@ -16,6 +16,14 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+// toml++ 3.3 asserts on some malformed files ("[)", "a = [}") that its parser goes on to report
+// as a syntax error (marzer/tomlplusplus#301); a typo in the configuration must give exit 2 and a
+// message, never an abort. So the parser is compiled here, even where Debian's .so (built with
+// assertions) is linked, with the checks off as in toml++'s own NDEBUG builds.
+#ifndef TOML_HEADER_ONLY
+#define TOML_HEADER_ONLY 1
+#endif
+#define TOML_ASSERT(expr) static_assert(true)
 #include <toml++/toml.h>
 
 #include "cginit/duration.h"
@@ -156,6 +164,10 @@ Result<Verbosity> verbosityValue(std::string_view text) {
 Result<std::string> pathValue(std::string_view text) {
   if (text.empty()) {
     return usageError("empty path");
+  }
+  // TOML allows "\u0000", but no file name contains one: open() would cut the path there.
+  if (text.find('\0') != std::string_view::npos) {
+    return usageError("path contains a NUL character");
   }
   return std::string(text);
 }
@@ -398,8 +410,10 @@ Result<OptionsLayer> fromDocument(const Context& c, const toml::table& root) {
       return typeError(c, tableName, *tableNode, "a table");
     }
     for (const auto& [key, node] : inFileOrder(*table)) {
+      // A named copy: clang 14 cannot capture a structured binding in a lambda.
+      const std::string_view keyName = key->str();
       const auto* spec = std::find_if(kKeys.begin(), kKeys.end(), [&](const KeySpec& k) {
-        return k.table == tableName && k.name == key->str();
+        return k.table == tableName && k.name == keyName;
       });
       if (spec == kKeys.end()) {
         return unknownKey(c, *key, tableName);
@@ -426,6 +440,119 @@ std::string syntaxMessage(std::string_view description) {
   }
   return message;
 }
+
+/// Finds where toml++ 3.3 would test a non-ASCII character for being whitespace, which is
+/// undefined behaviour for many of them (U+00A7 and most of U+00A1..U+0499;
+/// marzer/tomlplusplus#190, #295): anywhere outside strings and comments, where TOML allows only
+/// ASCII, and in a multi-line basic string right after a backslash or after the blanks that
+/// follow a line-ending backslash. Tracks just enough of TOML to know where strings are: a quote
+/// inside a number, boolean or date ("5\"x") is no string to toml++, which reads on to the end.
+class NonAsciiScanner {
+ public:
+  explicit NonAsciiScanner(std::string_view text) : text_(text) {}
+
+  /// The byte offset of the first such character; a BOM at the start (toml++ skips it) is fine.
+  std::optional<size_t> find() {
+    for (size_t i = text_.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0; i < text_.size(); ++i) {
+      const char c = text_[i];
+      if (in_ == In::Code) {
+        if (nonAscii(i)) {
+          return i;
+        }
+        code(i);
+      } else if (in_ == In::MultiBasic || in_ == In::MultiLiteral) {
+        if (auto at = multiLine(i)) {
+          return at;
+        }
+      } else if (c == '\n' || (in_ == In::Basic && c == '"') || (in_ == In::Literal && c == '\'')) {
+        in_ = In::Code;
+        if (c == '\n') {
+          code(i);
+        }
+      } else if (in_ == In::Basic && c == '\\') {
+        ++i;  // an escaped character, possibly a quote
+      }
+    }
+    return std::nullopt;
+  }
+
+ private:
+  enum class In { Code, Comment, Basic, Literal, MultiBasic, MultiLiteral };
+
+  bool nonAscii(size_t i) const {
+    return i < text_.size() && static_cast<unsigned char>(text_[i]) >= 0x80;
+  }
+  size_t quotesAt(size_t i, char quote) const {
+    size_t n = 0;
+    while (i + n < text_.size() && text_[i + n] == quote) {
+      ++n;
+    }
+    return n;
+  }
+
+  /// One ASCII character outside strings and comments.
+  void code(size_t& i) {
+    const char c = text_[i];
+    if (bareValue_ && std::string_view(" \t\r\n]},#").find(c) == std::string_view::npos) {
+      return;
+    }
+    bareValue_ = false;
+    const char container = containers_.empty() ? '\0' : containers_.back();
+    if (c == '#') {
+      in_ = In::Comment;
+    } else if (c == '\n' && container == '\0') {
+      key_ = true;  // the next line starts with a key or a table header
+    } else if (c == '=') {
+      key_ = false;
+    } else if (c == ',') {
+      key_ = container == '{';
+    } else if ((c == '[' || c == '{') && !key_) {
+      containers_ += c;
+      key_ = c == '{';
+    } else if ((c == ']' && container == '[') || (c == '}' && container == '{')) {
+      containers_.pop_back();
+      key_ = false;
+    } else if (c == '"' || c == '\'') {
+      const bool multi = quotesAt(i, c) >= 3;
+      in_ = c == '"' ? (multi ? In::MultiBasic : In::Basic)
+                     : (multi ? In::MultiLiteral : In::Literal);
+      i += multi ? 2 : 0;
+    } else if (!key_ && std::string_view(" \t\r\n]}").find(c) == std::string_view::npos) {
+      bareValue_ = true;
+    }
+  }
+
+  /// One character of a multi-line string; the offset of a character toml++ cannot read.
+  std::optional<size_t> multiLine(size_t& i) {
+    if (in_ == In::MultiBasic && text_[i] == '\\') {
+      if (nonAscii(i + 1)) {
+        return i + 1;
+      }
+      if (i + 1 < text_.size() &&
+          std::string_view(" \t\r\n").find(text_[i + 1]) != std::string_view::npos) {
+        // A line-ending backslash: toml++ skips blanks and line breaks, testing the first other
+        // character for being a blank; that one is then read as usual.
+        const size_t next = text_.find_first_not_of(" \t\r\n", i + 1);
+        if (nonAscii(next)) {
+          return next;
+        }
+        i = next == std::string_view::npos ? text_.size() : next - 1;
+      } else {
+        ++i;  // an escaped character, possibly a quote
+      }
+    } else if (const size_t n = quotesAt(i, in_ == In::MultiBasic ? '"' : '\''); n >= 3) {
+      in_ = In::Code;  // up to two more quotes belong to the string
+      i += n - 1;
+    }
+    return std::nullopt;
+  }
+
+  std::string_view text_;
+  In in_ = In::Code;
+  bool key_ = true;         // a key comes next, else a value
+  bool bareValue_ = false;  // inside a number, boolean or date
+  std::string containers_;  // the '[' and '{' of the arrays and inline tables around
+};
 
 /// A TOML basic string: quotes and backslashes escaped, control characters as \uXXXX.
 std::string quoted(std::string_view text) {
@@ -459,6 +586,16 @@ std::string optionalLine(std::string_view key, const std::optional<T>& value, Fo
 
 Result<OptionsLayer> parseConfig(std::string_view text, std::string_view path) {
   const Context c(path);
+  if (const auto offset = NonAsciiScanner(text).find()) {
+    const std::string_view before = text.substr(0, *offset);
+    const size_t lineStart = before.rfind('\n') + 1;  // npos + 1 is 0
+    const auto column =
+        std::count_if(before.begin() + static_cast<std::ptrdiff_t>(lineStart), before.end(),
+                      [](char ch) { return (static_cast<unsigned char>(ch) & 0xc0) != 0x80; });
+    return usageError(fmt::format("{}:{}:{}: TOML syntax error: unexpected non-ASCII character",
+                                  path, std::count(before.begin(), before.end(), '\n') + 1,
+                                  column + 1));
+  }
 #if TOML_EXCEPTIONS
   // toml++ reports syntax errors, duplicate keys and invalid UTF-8 by throwing; nothing else in
   // cginit throws, so the exception ends here.

@@ -181,7 +181,11 @@ Result<Limit> parseLimit(std::string_view text) {
     return usageError("invalid limit file '" + limit.file +
                       "' (expected a controller's interface file such as memory.max)");
   }
-  if (limit.value.empty() || limit.value.find('\n') != std::string::npos) {
+  // Cgroup interface files take ASCII values: anything else is a mistake (and a byte that is not
+  // UTF-8 would make --print-config print TOML that cannot be read back).
+  const bool printable = std::all_of(limit.value.begin(), limit.value.end(),
+                                     [](char c) { return c >= ' ' && c <= '~'; });
+  if (limit.value.empty() || !printable) {
     return usageError("invalid limit value '" + limit.value + "' for " + limit.file);
   }
   return limit;

@@ -97,7 +97,7 @@ Status Supervisor::prepare() {
     } else if (*tree) {
       cgroup_.emplace(std::move(**tree));
       report_.cgroup = cgroup_->rootPath();
-      report_.pidsMax = request.pidsMax;
+      report_.pidsMax = cgroup_->pidsMaxWritten();
     }
   }
   return {};

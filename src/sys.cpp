@@ -13,6 +13,8 @@
 
 #include <linux/sched.h>
 
+#include "cginit/fault.h"
+
 namespace cginit::sys {
 
 Result<pid_t> clone3(const CloneArgs& args, UniqueFd& pidfdOut) {
@@ -55,14 +57,17 @@ Status pidfdSendSignal(int pidfd, int signo) {
 }
 
 Result<std::string> readFileAt(int dirfd, const std::string& name) {
-  UniqueFd fd(::openat(dirfd, name.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  UniqueFd fd(injectFault(FaultOp::Open, dirfd, name)
+                  ? -1
+                  : ::openat(dirfd, name.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
   if (!fd) {
     return sysError("open", name);
   }
   std::string out;
   char buf[4096];
   for (;;) {
-    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    const ssize_t n =
+        injectFault(FaultOp::Read, dirfd, name) ? -1 : ::read(fd.get(), buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) {
         continue;
@@ -78,13 +83,16 @@ Result<std::string> readFileAt(int dirfd, const std::string& name) {
 }
 
 Status writeFileAt(int dirfd, const std::string& name, std::string_view value) {
-  UniqueFd fd(::openat(dirfd, name.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY));
+  UniqueFd fd(injectFault(FaultOp::Open, dirfd, name)
+                  ? -1
+                  : ::openat(dirfd, name.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY));
   if (!fd) {
     return sysError("open", name);
   }
   ssize_t n;
   do {
-    n = ::write(fd.get(), value.data(), value.size());
+    n = injectFault(FaultOp::Write, dirfd, name) ? -1
+                                                 : ::write(fd.get(), value.data(), value.size());
   } while (n < 0 && errno == EINTR);
   if (n < 0) {
     return sysError("write", name);

@@ -123,25 +123,30 @@ class CgroupTree {
   std::string workloadPath() const { return workload_.path(); }
   /// The filesystem path of <root>.
   const std::string& rootPath() const { return root_.path(); }
+  /// The pids.max value written into workload/, empty when none was (not asked or not applied).
+  const std::optional<std::string>& pidsMaxWritten() const { return pidsMaxWritten_; }
   /// The controllers this tree enabled in <root>/cgroup.subtree_control.
   const std::vector<std::string>& enabledControllers() const { return enabled_; }
 
   /// Moves `pid` into workload/: the fallback when clone3 lacks CLONE_INTO_CGROUP (the child
   /// waits until it has been moved before it execs).
   Status movePidToWorkload(pid_t pid);
-  /// Every process in workload/ and the cgroups below it.
+  /// Every process in workload/ and the cgroups below it; none when workload/ has vanished.
   Result<std::vector<pid_t>> workloadPids() const;
   /// Freezes workload/ (where cgroup.freeze exists) so that nothing forks past the signal,
   /// sends `signo` to each process, thaws. ESRCH is ignored. Returns how many were signalled.
   Result<size_t> signalWorkload(int signo);
   /// Writes "1" to workload/cgroup.kill; without cgroup.kill, SIGKILLs every process (frozen
-  /// where possible) until workload/ is empty, for at most about a second.
+  /// where possible) until workload/ is empty, for at most about a second. Success when
+  /// workload/ has vanished.
   Status killWorkload();
 
   /// An fd on workload/cgroup.events for epoll EPOLLPRI. Borrowed. The event stays pending until
   /// the file is read through this fd: call workloadPopulated() after each wake-up.
   int workloadEventsFd() const { return eventsFd_.get(); }
   /// "populated" of workload/cgroup.events, read through workloadEventsFd() (re-arms EPOLLPRI).
+  /// False when workload/ has vanished (ENODEV): the kernel removes only an empty cgroup. Such an
+  /// fd stays EPOLLPRI|EPOLLERR-ready for good, so a caller must stop watching it then.
   Result<bool> workloadPopulated() const;
   /// An fd on workload/pids.events (EPOLLPRI), -1 when the pids controller is not enabled.
   int pidsEventsFd() const { return pidsEventsFd_.get(); }
@@ -154,12 +159,12 @@ class CgroupTree {
   Result<std::optional<uint64_t>> oomKills() const;
 
   /// Moves processes that joined later into workload/: those in init/ other than cginit itself
-  /// (`docker exec` lands there) and any in <root>.
+  /// (`docker exec` lands there) and any in <root>. ESRCH and a vanished init/ are not errors.
   Status adoptStrangers();
 
   /// Removes workload/ (and cgroups below it) once it is empty, then disables the controllers
   /// this tree enabled, moves cginit (and whatever else is in init/) back to <root> and removes
-  /// init/. Goes on after a failure and returns the first one. ENOENT is success.
+  /// init/. Goes on after a failure and returns the first one. A vanished cgroup is success.
   Status remove();
 
  private:
@@ -171,6 +176,10 @@ class CgroupTree {
   UniqueFd eventsFd_;
   UniqueFd pidsEventsFd_;
   std::vector<std::string> enabled_;
+  /// Processes found in <root> at setup and moved into init/ with cginit (its parent, when it is
+  /// not PID 1): they stay there. Only later arrivals are strangers that drain moves to workload/.
+  std::vector<pid_t> residents_;
+  std::optional<std::string> pidsMaxWritten_;
   bool createdInit_ = false;
   bool createdWorkload_ = false;
 

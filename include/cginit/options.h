@@ -87,7 +87,8 @@ Result<int> parseExitCode(std::string_view text);
 /// "FROM:TO" (names or numbers); FROM may not be SIGKILL/SIGSTOP/SIGCHLD, which cannot be caught
 /// or are never forwarded.
 Result<std::pair<int, int>> parseRewrite(std::string_view text);
-/// "FILE=VALUE" where FILE is a cgroup v2 interface file name (see isValidLimitFile).
+/// "FILE=VALUE" where FILE is a cgroup v2 interface file name (see isValidLimitFile) and VALUE is
+/// printable ASCII.
 Result<Limit> parseLimit(std::string_view text);
 /// A signal that can be forwarded/sent at shutdown (not 0).
 Result<int> parseStopSignal(std::string_view text);

@@ -40,6 +40,7 @@ enum class Stage : int {
   MountProc,
   Unshare,
   MountCgroup,
+  RemountCgroupReadOnly,
   Setsid,
   Stdio,
   Ctty,
@@ -62,6 +63,8 @@ const char* stageName(Stage stage) {
       return "unshare CLONE_NEWCGROUP";
     case Stage::MountCgroup:
       return "mount cgroup2 /sys/fs/cgroup";
+    case Stage::RemountCgroupReadOnly:
+      return "remount /sys/fs/cgroup read-only";
     case Stage::Setsid:
       return "setsid";
     case Stage::Stdio:
@@ -80,6 +83,7 @@ const char* stageName(Stage stage) {
 struct ChildPlan {
   Mode mode;
   bool cgroupNamespace;
+  bool readOnlyCgroup;
   bool pty;
   int stdinFd;
   int stdoutFd;
@@ -99,14 +103,17 @@ struct ChildPlan {
 
 void mountCgroup2(const ChildPlan& plan) {
   constexpr unsigned long kFlags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
-  if (mount("cgroup2", "/sys/fs/cgroup", "cgroup2", kFlags, nullptr) == 0) {
-    return;
-  }
   // A pure-v2 host has the same superblock there already, which cannot be stacked: detach it
   // (in this private mount namespace only) and mount again.
-  if (errno != EBUSY || umount2("/sys/fs/cgroup", MNT_DETACH) != 0 ||
-      mount("cgroup2", "/sys/fs/cgroup", "cgroup2", kFlags, nullptr) != 0) {
+  if (mount("cgroup2", "/sys/fs/cgroup", "cgroup2", kFlags, nullptr) != 0 &&
+      (errno != EBUSY || umount2("/sys/fs/cgroup", MNT_DETACH) != 0 ||
+       mount("cgroup2", "/sys/fs/cgroup", "cgroup2", kFlags, nullptr) != 0)) {
     childFail(plan, Stage::MountCgroup);
+  }
+  // Read-only per mount (MS_BIND): a read-only superblock would be the whole hierarchy's.
+  if (plan.readOnlyCgroup && mount(nullptr, "/sys/fs/cgroup", nullptr,
+                                   MS_REMOUNT | MS_BIND | MS_RDONLY | kFlags, nullptr) != 0) {
+    childFail(plan, Stage::RemountCgroupReadOnly);
   }
 }
 
@@ -278,9 +285,18 @@ std::string Sandbox::file(std::string_view name) const {
       pipe2(statusPipe, O_CLOEXEC) != 0) {
     return ::testing::AssertionFailure() << "harness setup: " << strerror(errno);
   }
-  const ChildPlan plan{
-      spec.mode,  spec.cgroupNamespace, spec.pty,        stdinFd,         stdoutFd,       stderrFd,
-      errPipe[1], statusPipe[1],        argv[0].c_str(), argvPtrs.data(), envpPtrs.data()};
+  const ChildPlan plan{spec.mode,
+                       spec.cgroupNamespace,
+                       spec.cgroupNamespace && spec.readOnlyCgroup,
+                       spec.pty,
+                       stdinFd,
+                       stdoutFd,
+                       stderrFd,
+                       errPipe[1],
+                       statusPipe[1],
+                       argv[0].c_str(),
+                       argvPtrs.data(),
+                       envpPtrs.data()};
   const long pid = cloneIntoCgroup(cgroup_.fd(), topPidfd_);
   if (pid == 0) {
     childMain(plan);

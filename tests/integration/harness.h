@@ -65,6 +65,14 @@ struct RunSpec {
     s.cgroupNamespace = on;
     return s;
   }
+  /// A cgroup namespace (as withCgroupNamespace()) whose cgroup2 mount is read-only, as in a
+  /// default Docker or Podman container.
+  RunSpec withReadOnlyCgroup() const {
+    RunSpec s = *this;
+    s.cgroupNamespace = true;
+    s.readOnlyCgroup = true;
+    return s;
+  }
 
   Mode mode;
   std::vector<std::string> args;  // cginit's argv after argv[0]: options, then the program
@@ -74,6 +82,9 @@ struct RunSpec {
   /// Also a new cgroup namespace rooted at the test cgroup, with cgroup2 mounted on /sys/fs/cgroup
   /// (what a container with a delegated cgroup sees: `0::/`).
   bool cgroupNamespace = false;
+  /// With cgroupNamespace: cgroup2 is mounted read-only (a read-only bind remount, which changes
+  /// only this mount, never the hierarchy's superblock).
+  bool readOnlyCgroup = false;
 };
 
 /// Why this machine cannot run the integration tests (not root, no cgroup2, no binaries), or "".
@@ -136,6 +147,32 @@ std::vector<ChildInfo> childrenOf(pid_t pid);
 std::optional<long> contextSwitches(pid_t pid);
 /// "SIGHUP", "SIGRTMIN+1": the names payload record-signals writes.
 std::string recordName(int sig);
+
+/// The pids in DIR/cgroup.procs: that cgroup only, not the cgroups below it.
+std::vector<pid_t> procsIn(const std::string& dir);
+/// The names of the cgroups directly below DIR, sorted.
+std::vector<std::string> subCgroups(const std::string& dir);
+/// The "0::" line of /proc/PID/cgroup (as the test's cgroup namespace shows it), or "".
+std::string cgroupLineOf(pid_t pid);
+
+/// Watches any process (not only a child of the test) through a pidfd, to learn when it exited.
+class ExitWatch {
+ public:
+  explicit ExitWatch(pid_t pid);
+  ~ExitWatch();
+  ExitWatch(const ExitWatch&) = delete;
+  ExitWatch& operator=(const ExitWatch&) = delete;
+
+  /// False when pidfd_open failed (the process was already gone).
+  bool valid() const { return fd_ >= 0; }
+  /// Waits up to `timeout` for the process to exit; returns when the test saw it (an upper bound
+  /// of the exit time), or nullopt.
+  std::optional<Clock::time_point> wait(Clock::duration timeout);
+
+ private:
+  int fd_ = -1;
+  std::optional<Clock::time_point> exitedAt_;
+};
 
 /// A temporary directory, removed with its contents.
 class TempDir {

@@ -2,14 +2,17 @@
 // Harness support: files, /proc, temp directories and test cgroups.
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
@@ -242,6 +245,68 @@ std::string recordName(int sig) {
   }
   const char* abbrev = sigabbrev_np(sig);
   return std::string("SIG") + (abbrev != nullptr ? abbrev : std::to_string(sig));
+}
+
+std::vector<pid_t> procsIn(const std::string& dir) {
+  std::vector<pid_t> pids;
+  for (const auto& line : fileLines(dir + "/cgroup.procs")) {
+    if (auto pid = toNumber(line)) {
+      pids.push_back(static_cast<pid_t>(*pid));
+    }
+  }
+  return pids;
+}
+
+std::vector<std::string> subCgroups(const std::string& dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::error_code typeEc;
+    if (entry.is_directory(typeEc)) {
+      names.push_back(entry.path().filename().string());
+    }
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string cgroupLineOf(pid_t pid) {
+  for (const auto& line : fileLines("/proc/" + std::to_string(pid) + "/cgroup")) {
+    if (line.starts_with("0::")) {
+      return line;
+    }
+  }
+  return "";
+}
+
+// --- ExitWatch
+// -------------------------------------------------------------------------------------
+
+ExitWatch::ExitWatch(pid_t pid) : fd_(static_cast<int>(syscall(SYS_pidfd_open, pid, 0))) {}
+
+ExitWatch::~ExitWatch() {
+  if (fd_ >= 0) {
+    close(fd_);
+  }
+}
+
+std::optional<Clock::time_point> ExitWatch::wait(Clock::duration timeout) {
+  if (exitedAt_ || fd_ < 0) {
+    return exitedAt_;
+  }
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now()).count();
+    pollfd p{fd_, POLLIN, 0};
+    const int r = poll(&p, 1, static_cast<int>(std::max<milliseconds::rep>(left, 0)));
+    if (r > 0) {
+      exitedAt_ = Clock::now();
+      return exitedAt_;
+    }
+    if (r == 0 || errno != EINTR) {
+      return std::nullopt;
+    }
+  }
 }
 
 // --- TempDir

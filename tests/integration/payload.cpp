@@ -25,6 +25,14 @@
 //   touch F                create F
 //   sleep SECONDS          sleep (fractions allowed), despite signal handlers
 //   args ARG...            print every remaining argument, one per line, and exit 0
+//   daemons N              N setsid daemons that ignore SIGTERM, orphaned at once (their parent
+//                          exits); the command returns once all of them are ready
+//   forkstorm N F          a detached process (an orphan of its own) forks N children that exit at
+//                          once, in batches of 100 whose parent exits, so that the init reaps every
+//                          one; writes "done N" to F at the end; the command returns at once
+//   spawn-many N           N times, one after the other: a child forks a grandchild and exits; the
+//                          grandchild, an orphan, execs `payload exit 0`; waits until it has exited
+//   await F                wait (up to 10 minutes) until F exists
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -390,6 +398,157 @@ void listFds() {
   out(text);
 }
 
+/// waitpid that retries on EINTR and dies unless the child exited with status 0.
+void reapOk(pid_t pid, const std::string& what) {
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) {
+      dieErrno("waitpid " + what);
+    }
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    die(kExitSystem, what + " failed");
+  }
+}
+
+void daemons(long count) {
+  int ready[2];
+  if (pipe2(ready, O_CLOEXEC) != 0) {
+    dieErrno("pipe2");
+  }
+  const pid_t middle = fork();
+  if (middle < 0) {
+    dieErrno("fork");
+  }
+  if (middle == 0) {
+    close(ready[0]);
+    for (long i = 0; i < count; ++i) {
+      const pid_t child = fork();
+      if (child < 0) {
+        dieErrno("fork daemon " + std::to_string(i));
+      }
+      if (child == 0) {
+        if (setsid() < 0) {
+          dieErrno("setsid");
+        }
+        signal(SIGTERM, SIG_IGN);
+        writeAll(ready[1], "r");
+        close(ready[1]);
+        pauseForever();
+      }
+    }
+    _exit(0);
+  }
+  close(ready[1]);
+  reapOk(middle, "daemon maker");
+  // EOF once every daemon has written its byte and closed its end (or died).
+  long readyCount = 0;
+  std::array<char, 256> buf{};
+  for (;;) {
+    const ssize_t n = read(ready[0], buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      break;
+    }
+    readyCount += n;
+  }
+  close(ready[0]);
+  if (readyCount != count) {
+    die(kExitSystem, std::to_string(readyCount) + " of " + std::to_string(count) +
+                         " daemons got ready");
+  }
+}
+
+void forkStorm(long count, const std::string& doneFile) {
+  constexpr long kBatch = 100;
+  const pid_t middle = fork();
+  if (middle < 0) {
+    dieErrno("fork");
+  }
+  if (middle == 0) {
+    const pid_t storm = fork();
+    if (storm < 0) {
+      dieErrno("fork");
+    }
+    if (storm != 0) {
+      _exit(0);
+    }
+    for (long forked = 0; forked < count;) {
+      const long batch = std::min(kBatch, count - forked);
+      const pid_t batchParent = fork();
+      if (batchParent < 0) {
+        dieErrno("fork batch parent");
+      }
+      if (batchParent == 0) {
+        for (long i = 0; i < batch; ++i) {
+          const pid_t child = fork();
+          if (child < 0) {
+            dieErrno("fork storm child");
+          }
+          if (child == 0) {
+            _exit(0);
+          }
+        }
+        _exit(0);  // the children, exited or not, are re-parented to the init
+      }
+      reapOk(batchParent, "storm batch");
+      forked += batch;
+    }
+    writeFileAtomically(doneFile, "done " + std::to_string(count) + "\n");
+    _exit(0);
+  }
+  reapOk(middle, "storm starter");
+}
+
+void spawnMany(long count) {
+  std::array<std::string, 3> words{"payload", "exit", "0"};
+  std::array<char*, 4> argv{words[0].data(), words[1].data(), words[2].data(), nullptr};
+  for (long i = 0; i < count; ++i) {
+    int done[2];
+    if (pipe2(done, O_CLOEXEC) != 0) {
+      dieErrno("pipe2");
+    }
+    const pid_t child = fork();
+    if (child < 0) {
+      dieErrno("fork");
+    }
+    if (child == 0) {
+      close(done[0]);
+      const pid_t grandchild = fork();
+      if (grandchild < 0) {
+        dieErrno("fork");
+      }
+      if (grandchild == 0) {
+        // The write end stays open across exec and closes when the program exits.
+        if (fcntl(done[1], F_SETFD, 0) != 0) {
+          dieErrno("fcntl");
+        }
+        execv("/proc/self/exe", argv.data());
+        dieErrno("execv /proc/self/exe");
+      }
+      _exit(0);
+    }
+    close(done[1]);
+    reapOk(child, "spawn-many child");
+    char byte = 0;
+    while (read(done[0], &byte, 1) < 0 && errno == EINTR) {
+    }
+    close(done[0]);
+  }
+}
+
+void awaitFile(const std::string& path) {
+  constexpr int kTries = 300'000;  // 2 ms each: 10 minutes
+  for (int tries = 0; access(path.c_str(), F_OK) != 0; ++tries) {
+    if (tries == kTries) {
+      die(kExitSystem, "no " + path + " after 10 minutes");
+    }
+    sleepFor(0.002);
+  }
+}
+
 void printStatusLines(const char* path, const std::vector<std::string_view>& prefixes) {
   const std::string text = readFile(path);
   size_t pos = 0;
@@ -419,7 +578,7 @@ struct Command {
 };
 
 // `args` is handled in main(): it takes every remaining word.
-constexpr std::array<Command, 15> kCommands = {{
+constexpr std::array<Command, 19> kCommands = {{
     {"exit", 1},
     {"kill-self", 1},
     {"orphans", 2},
@@ -435,6 +594,10 @@ constexpr std::array<Command, 15> kCommands = {{
     {"pidfile", 1},
     {"touch", 1},
     {"sleep", 1},
+    {"daemons", 1},
+    {"forkstorm", 2},
+    {"spawn-many", 1},
+    {"await", 1},
 }};
 
 void run(std::string_view cmd, const std::vector<std::string>& a) {
@@ -472,6 +635,14 @@ void run(std::string_view cmd, const std::vector<std::string>& a) {
     close(fd);
   } else if (cmd == "sleep") {
     sleepFor(std::strtod(a[0].c_str(), nullptr));
+  } else if (cmd == "daemons") {
+    daemons(parseNumber(a[0]));
+  } else if (cmd == "forkstorm") {
+    forkStorm(parseNumber(a[0]), a[1]);
+  } else if (cmd == "spawn-many") {
+    spawnMany(parseNumber(a[0]));
+  } else if (cmd == "await") {
+    awaitFile(a[0]);
   }
 }
 

@@ -244,5 +244,18 @@ TEST(CliTest, UsageNamesTheProgramAndEveryOption) {
   }
 }
 
+// Found by fuzzing: --print-config printed such a path into TOML that it could not read back.
+TEST(CliTest, ReportPathMustBeUtf8) {
+  EXPECT_EQ(errorOf({"--report", "/tmp/\xe9.json", "prog"}),
+            "option --report: report path is not valid UTF-8");
+  EXPECT_FALSE(parseCommandLine(withArgv0({"--report=/\xc0\xaf", "prog"})));          // overlong
+  EXPECT_FALSE(parseCommandLine(withArgv0({"--report=/\xed\xa0\x80", "prog"})));      // surrogate
+  EXPECT_FALSE(parseCommandLine(withArgv0({"--report=/\xf4\x90\x80\x80", "prog"})));  // > U+10FFFF
+  EXPECT_FALSE(parseCommandLine(withArgv0({"--report=/\xe2\x82", "prog"})));          // truncated
+  EXPECT_EQ(parse({"--report", "/tmp/\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80.json", "prog"})
+                .layer.reportPath,
+            "/tmp/\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80.json");
+}
+
 }  // namespace
 }  // namespace cginit

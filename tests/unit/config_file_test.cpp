@@ -518,5 +518,53 @@ TEST(ConfigFileTest, FormattedRealTimeAndUnnamedSignalsReadBack) {
   }
 }
 
+// Found by fuzzing (tests/fuzz/config_fuzz.cpp)
+
+// toml++ 3.3 asserted (abort) on these instead of reporting them (marzer/tomlplusplus#301).
+TEST(ConfigFileTest, KeylessTableHeaderIsASyntaxErrorNotAnAbort) {
+  EXPECT_EQ(errorOf("[)nit\nverbosity = \"info\"\n"),
+            "cginit.toml:1:2: TOML syntax error in key: expected bare key starting character or "
+            "string delimiter, saw ')'");
+  EXPECT_EQ(errorOf("[[[1]]]\n"),
+            "cginit.toml:1:3: TOML syntax error in key: expected bare key starting character or "
+            "string delimiter, saw '['");
+}
+
+TEST(ConfigFileTest, ArrayWithAClosingBraceIsASyntaxErrorNotAnAbort) {
+  EXPECT_EQ(errorOf("[cgroup]\nlimits =[}\n"),
+            "cginit.toml:2:10: TOML syntax error in value: could not determine value type");
+}
+
+// toml++ 3.3 reached __builtin_unreachable() testing these for being whitespace
+// (marzer/tomlplusplus#190, #295).
+TEST(ConfigFileTest, NonAsciiOutsideAStringIsASyntaxError) {
+  EXPECT_EQ(errorOf("[i\xef\xbb\xb5"),
+            "cginit.toml:1:3: TOML syntax error: unexpected non-ASCII character");
+  EXPECT_EQ(errorOf("[init]\nverbosity = \"info\"\xc2\xa7\n"),
+            "cginit.toml:2:19: TOML syntax error: unexpected non-ASCII character");
+  EXPECT_EQ(errorOf("[report]\npath = \"\"\"\\\n  \xc2\xa7\"\"\"\n"),
+            "cginit.toml:3:3: TOML syntax error: unexpected non-ASCII character");
+  // A quote in the middle of a value does not start a string.
+  EXPECT_EQ(errorOf("[init]\nrewrite = { TERM = 5\"INT\xc2\xa7 }\n"),
+            "cginit.toml:2:25: TOML syntax error: unexpected non-ASCII character");
+  EXPECT_EQ(errorOf("[shutdown]\ngrace = 86['8\xc2\xa7']\n"),
+            "cginit.toml:2:14: TOML syntax error: unexpected non-ASCII character");
+}
+
+TEST(ConfigFileTest, NonAsciiInStringsAndCommentsIsAccepted) {
+  const OptionsLayer l = parse(
+      "\xef\xbb\xbf# r\xc3\xa9sum\xc3\xa9 \xc2\xa7\n[report] # \xc2\xa7\n"
+      "path = \"\"\"/tmp/\xc2\xa7\\\"\"\\\n  /\xc3\xa9\xc2\xa7.json\"\"\"\n");
+  EXPECT_EQ(l.reportPath, "/tmp/\xc2\xa7\"\"/\xc3\xa9\xc2\xa7.json");
+  EXPECT_EQ(parse("[report]\npath='/\xc2\xa7'\n[cgroup]\nlimits={\"io.max\"=\"x\"}#\xc2\xa7\n")
+                .reportPath,
+            "/\xc2\xa7");
+}
+
+TEST(ConfigFileTest, ReportPathWithANulCharacterIsRejected) {
+  EXPECT_EQ(errorOf("[report]\npath = \"/tmp/a\\u0000b\"\n"),
+            "cginit.toml:2:8: report.path: path contains a NUL character");
+}
+
 }  // namespace
 }  // namespace cginit

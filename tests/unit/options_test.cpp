@@ -227,5 +227,16 @@ TEST(OptionsTest, StopSignalAcceptsAnySignal) {
   EXPECT_FALSE(parseStopSignal("0"));
 }
 
+// Found by fuzzing: a byte that is not UTF-8 made --print-config print TOML that it could not read.
+TEST(OptionsTest, RejectsLimitValuesThatAreNotPrintableAscii) {
+  EXPECT_EQ(parseLimit("memory.max=51\x81S").error().message,
+            "invalid limit value '51\x81S' for memory.max");
+  EXPECT_FALSE(parseLimit("memory.max=1\t2"));
+  EXPECT_FALSE(parseLimit(std::string_view("memory.max=1\0", 13)));
+  EXPECT_FALSE(parseLimit("memory.max=1\x7f"));
+  EXPECT_EQ(*parseLimit("io.max=8:0 rbps=1048576 wiops=max"),
+            (Limit{"io.max", "8:0 rbps=1048576 wiops=max"}));
+}
+
 }  // namespace
 }  // namespace cginit

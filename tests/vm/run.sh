@@ -15,6 +15,8 @@
 #   --case-timeout SEC   limit for one case inside the guest (default 120)
 #   --case-dir DIR       take cases from DIR instead of tests/vm/cases (repeatable)
 #   --file SRC[:DST]     also copy SRC into the guest (with its shared libraries if it is dynamic)
+#   --optional-file SRC[:DST]  the same, but only when SRC exists on the host (cases that need it
+#                        check for it with need_cmd and skip)
 #   -m MB, --smp N       guest memory (default 512) and CPUs (default 1)
 #   --accel tcg|kvm      QEMU accelerator (default tcg; kvm only where /dev/kvm runs stock kernels)
 #   --out DIR            keep results.txt, logs/<case>.log, transcript.log and console.log in DIR
@@ -70,6 +72,7 @@ while (($#)); do
     --case-timeout) case_timeout=$2; shift ;;
     --case-dir) case_dirs+=("$(cd "$2" && pwd)"); shift ;;
     --file) files+=("$2"); shift ;;
+    --optional-file) [[ ! -e ${2%%:*} ]] || files+=("$2"); shift ;;
     -m) mem=$2; shift ;;
     --smp) smp=$2; shift ;;
     --accel) accel=$2; shift ;;

@@ -1,0 +1,635 @@
+// SPDX-License-Identifier: MIT
+// Fault injection on the cgroup layer: every failing mkdir, open, read, write or rmdir is either
+// handled (Auto: one warning, nothing half-done) or an exit-2 Error before the program starts;
+// after the start every operation returns an Error instead of giving up.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "cginit/cgroup.h"
+#include "cginit/fault.h"
+
+#include "cgroup_test_util.h"
+
+namespace cginit::test {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+bool has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+/// "EACCES" for EACCES: test names for parameterised errnos.
+std::string errnoName(int error) {
+  const char* name = ::strerrorname_np(error);
+  return name != nullptr ? name : std::to_string(error);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The plan itself.
+
+TEST(FaultPlanTest, WithoutAPlanNothingFailsAndErrnoIsKept) {
+  errno = 0;
+  EXPECT_FALSE(injectFault(FaultOp::Write, AT_FDCWD, "/x/cgroup.procs"));
+  EXPECT_EQ(errno, 0);
+}
+
+TEST(FaultPlanTest, SkipsThenFailsTheGivenNumberOfMatchingCalls) {
+  FaultPlan plan;
+  const size_t rule = plan.fail(FaultOp::Write, "cgroup.procs", EACCES, 2, 1);
+  ScopedFaultPlan faults(plan);
+  EXPECT_FALSE(injectFault(FaultOp::Write, AT_FDCWD, "/x/cgroup.procs"));  // skipped
+  EXPECT_FALSE(injectFault(FaultOp::Read, AT_FDCWD, "/x/cgroup.procs"));   // other op
+  EXPECT_TRUE(injectFault(FaultOp::Write, AT_FDCWD, "/x/cgroup.procs"));
+  EXPECT_EQ(errno, EACCES);
+  EXPECT_TRUE(injectFault(FaultOp::Write, AT_FDCWD, "/y/cgroup.procs"));
+  EXPECT_FALSE(injectFault(FaultOp::Write, AT_FDCWD, "/x/cgroup.procs"));  // used up
+  EXPECT_EQ(plan.failures(rule), 2);
+}
+
+TEST(FaultPlanTest, MatchesWholePathComponentsFromTheEnd) {
+  FaultPlan plan;
+  plan.fail(FaultOp::Write, "workload/cgroup.procs", EIO, FaultPlan::kAlways);
+  plan.fail(FaultOp::Rmdir, "*", EBUSY, FaultPlan::kAlways);
+  ScopedFaultPlan faults(plan);
+  EXPECT_TRUE(injectFault(FaultOp::Write, AT_FDCWD, "/c/workload/cgroup.procs"));
+  EXPECT_FALSE(injectFault(FaultOp::Write, AT_FDCWD, "/c/init/cgroup.procs"));
+  EXPECT_FALSE(injectFault(FaultOp::Write, AT_FDCWD, "/c/myworkload/cgroup.procs"));
+  EXPECT_TRUE(injectFault(FaultOp::Rmdir, AT_FDCWD, "/anything"));
+}
+
+TEST(FaultPlanTest, ResolvesNamesRelativeToADirectoryFd) {
+  TempDir tmp;
+  UniqueFd dir = openDir(tmp.path());
+  ASSERT_TRUE(dir);
+  FaultPlan plan;
+  plan.fail(FaultOp::Mkdir, tmp.path() + "/init", EROFS);
+  plan.fail(FaultOp::Open, tmp.path(), ENOENT);
+  ScopedFaultPlan faults(plan);
+  EXPECT_FALSE(injectFault(FaultOp::Mkdir, dir.get(), "workload"));
+  EXPECT_TRUE(injectFault(FaultOp::Mkdir, dir.get(), "init"));
+  EXPECT_TRUE(injectFault(FaultOp::Open, dir.get(), "."));
+}
+
+TEST(FaultPlanTest, ScopedPlanRestoresThePreviousOne) {
+  FaultPlan outer;
+  outer.fail(FaultOp::Read, "*", EIO, FaultPlan::kAlways);
+  ScopedFaultPlan a(outer);
+  {
+    FaultPlan inner;
+    ScopedFaultPlan b(inner);
+    EXPECT_FALSE(injectFault(FaultOp::Read, AT_FDCWD, "/f"));
+  }
+  EXPECT_TRUE(injectFault(FaultOp::Read, AT_FDCWD, "/f"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Against a real test cgroup.
+
+class CgroupFaultKernelTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) {
+      GTEST_SKIP() << "needs root to create cgroups";
+    }
+    const std::string base = cgroup2Base();
+    if (base.empty()) {
+      GTEST_SKIP() << "no cgroup2 hierarchy at /sys/fs/cgroup/unified or /sys/fs/cgroup";
+    }
+    ownCgroup_ = readText("/proc/self/cgroup");
+    cg_ = std::make_unique<TestCgroup>(base, "fault");
+    ASSERT_FALSE(cg_->path().empty());
+    root_ = cg_->path();
+  }
+  void TearDown() override {
+    // The test runner itself must never have been moved, whatever failed.
+    if (!ownCgroup_.empty()) {
+      EXPECT_EQ(readText("/proc/self/cgroup"), ownCgroup_);
+    }
+  }
+
+  Result<std::optional<CgroupTree>> setup(const CgroupRequest& request = {}) {
+    return CgroupTree::setupAt(openDir(root_), root_, request);
+  }
+
+  /// A tree that set up without faults.
+  std::optional<CgroupTree> goodTree() {
+    auto tree = setup();
+    EXPECT_TRUE(tree && *tree) << (tree ? "not managed" : tree.error().message);
+    if (!tree || !*tree) {
+      return std::nullopt;
+    }
+    return std::move(**tree);
+  }
+
+  void moveInto(const std::string& dir, const ChildProcess& child) {
+    auto cg = Cgroup::open(dir);
+    ASSERT_TRUE(cg);
+    auto st = cg->moveProc(child.pid());
+    ASSERT_TRUE(st) << st.error().message;
+  }
+
+  /// Nothing half-done: no init/ or workload/, and `child` is back in <root>.
+  void expectUndone(const ChildProcess& child) {
+    EXPECT_FALSE(fs::exists(root_ + "/init"));
+    EXPECT_FALSE(fs::exists(root_ + "/workload"));
+    EXPECT_TRUE(contains(procsOf(root_), child.pid()));
+  }
+
+  std::string ownCgroup_;
+  std::unique_ptr<TestCgroup> cg_;
+  std::string root_;
+};
+
+/// One failing step of setup: the operation, the path under <root>, and what the message says.
+struct SetupFault {
+  const char* name;
+  FaultOp op;
+  const char* file;      // relative to <root>; "" is <root> itself
+  const char* fragment;  // expected in the message, "{root}" standing for <root>
+  int error;
+};
+
+std::string expand(std::string text, const std::string& root) {
+  for (auto pos = text.find("{root}"); pos != std::string::npos; pos = text.find("{root}")) {
+    text.replace(pos, 6, root);
+  }
+  return text;
+}
+
+class CgroupSetupFaultTest : public CgroupFaultKernelTest,
+                             public ::testing::WithParamInterface<SetupFault> {
+ protected:
+  /// Sets up with the fault installed; a child waits in <root> so that undoing has work to do.
+  Result<std::optional<CgroupTree>> setupWithFault(const ChildProcess& child, bool required,
+                                                   int& failures) {
+    const SetupFault& f = GetParam();
+    moveInto(root_, child);
+    FaultPlan plan;
+    const std::string file = *f.file != '\0' ? root_ + "/" + f.file : root_;
+    const size_t rule = plan.fail(f.op, file, f.error);
+    CgroupRequest request;
+    request.required = required;
+    ScopedFaultPlan faults(plan);
+    auto tree = setup(request);
+    failures = plan.failures(rule);
+    return tree;
+  }
+};
+
+TEST_P(CgroupSetupFaultTest, AutoModeWarnsOnceAndLeavesNothingHalfDone) {
+  const SetupFault& f = GetParam();
+  ChildProcess child;
+  LogCapture log;
+  int failures = 0;
+  auto tree = setupWithFault(child, false, failures);
+  EXPECT_EQ(failures, 1);
+  ASSERT_TRUE(tree) << tree.error().message;
+  EXPECT_FALSE(*tree);
+  EXPECT_EQ(log.count("[warning]"), 1u) << log.text();
+  EXPECT_TRUE(has(log.text(), expand(f.fragment, root_))) << log.text();
+  EXPECT_TRUE(has(log.text(), std::strerror(f.error))) << log.text();
+  expectUndone(child);
+}
+
+TEST_P(CgroupSetupFaultTest, RequiredModeIsAUsageErrorNamingTheFileAndErrno) {
+  const SetupFault& f = GetParam();
+  ChildProcess child;
+  int failures = 0;
+  auto tree = setupWithFault(child, true, failures);
+  EXPECT_EQ(failures, 1);
+  ASSERT_FALSE(tree);
+  EXPECT_TRUE(tree.error().usage);
+  EXPECT_EQ(tree.error().code, f.error);
+  EXPECT_TRUE(has(tree.error().message, expand(f.fragment, root_))) << tree.error().message;
+  EXPECT_TRUE(has(tree.error().message, std::strerror(f.error))) << tree.error().message;
+  expectUndone(child);
+}
+
+const SetupFault kSetupFaults[] = {
+    {"AccessRoot", FaultOp::Access, "cgroup.subtree_control", "{root} is not writable", 0},
+    {"ReadControllers", FaultOp::Read, "cgroup.controllers", "{root}: read cgroup.controllers", 0},
+    {"MkdirInit", FaultOp::Mkdir, "init", "mkdir {root}/init", 0},
+    {"MkdirWorkload", FaultOp::Mkdir, "workload", "mkdir {root}/workload", 0},
+    {"OpenWorkload", FaultOp::Open, "workload", "open {root}/workload", 0},
+    {"ReadRootProcs", FaultOp::Read, "cgroup.procs", "{root}: read cgroup.procs", 0},
+    {"WriteInitProcs", FaultOp::Write, "init/cgroup.procs",
+     "into init/: {root}/init: write cgroup.procs", 0},
+    {"OpenWorkloadEvents", FaultOp::Open, "workload/cgroup.events",
+     "open {root}/workload/cgroup.events", 0},
+};
+
+/// Each step with EACCES and EROFS, and the opens also with ENOENT (a cgroup removed under us).
+std::vector<SetupFault> setupFaultCases() {
+  std::vector<SetupFault> cases;
+  for (SetupFault f : kSetupFaults) {
+    for (const int error : {EACCES, EROFS, ENOENT}) {
+      if (error == ENOENT && f.op != FaultOp::Open) {
+        continue;
+      }
+      f.error = error;
+      cases.push_back(f);
+    }
+  }
+  return cases;
+}
+
+std::string setupFaultName(const ::testing::TestParamInfo<SetupFault>& info) {
+  return std::string(info.param.name) + "_" + errnoName(info.param.error);
+}
+
+INSTANTIATE_TEST_SUITE_P(Steps, CgroupSetupFaultTest, ::testing::ValuesIn(setupFaultCases()),
+                         setupFaultName);
+
+TEST_F(CgroupFaultKernelTest, FailedSecondMoveIntoInitMovesTheFirstProcessBack) {
+  ChildProcess first;
+  ChildProcess second;
+  moveInto(root_, first);
+  moveInto(root_, second);
+  FaultPlan plan;
+  const size_t rule = plan.fail(FaultOp::Write, "init/cgroup.procs", EACCES, 1, 1);
+  CgroupRequest request;
+  request.required = true;
+  ScopedFaultPlan faults(plan);
+  auto tree = setup(request);
+  ASSERT_FALSE(tree);
+  EXPECT_EQ(plan.failures(rule), 1);
+  EXPECT_TRUE(has(tree.error().message, "moving process")) << tree.error().message;
+  expectUndone(first);
+  EXPECT_TRUE(contains(procsOf(root_), second.pid()));
+}
+
+TEST_F(CgroupFaultKernelTest, EsrchWhileMovingIntoInitIsAProcessGoneNotAFailure) {
+  ChildProcess child;
+  moveInto(root_, child);
+  FaultPlan plan;
+  const size_t rule = plan.fail(FaultOp::Write, "init/cgroup.procs", ESRCH);
+  std::optional<CgroupTree> tree;
+  {
+    ScopedFaultPlan faults(plan);
+    tree = goodTree();
+  }
+  ASSERT_TRUE(tree);
+  EXPECT_EQ(plan.failures(rule), 1);
+  EXPECT_TRUE(contains(procsOf(root_ + "/init"), child.pid()));  // moved on the next round
+  EXPECT_TRUE(tree->remove());
+}
+
+TEST_F(CgroupFaultKernelTest, EintrOnReadsAndWritesIsRetried) {
+  ChildProcess child;
+  moveInto(root_, child);
+  FaultPlan plan;
+  const size_t readProcs = plan.fail(FaultOp::Read, root_ + "/cgroup.procs", EINTR);
+  const size_t writeProcs = plan.fail(FaultOp::Write, "init/cgroup.procs", EINTR);
+  const size_t readEvents = plan.fail(FaultOp::Read, "workload/cgroup.events", EINTR);
+  ScopedFaultPlan faults(plan);
+  auto tree = goodTree();
+  ASSERT_TRUE(tree);
+  EXPECT_EQ(plan.failures(readProcs), 1);
+  EXPECT_EQ(plan.failures(writeProcs), 1);
+  EXPECT_TRUE(contains(procsOf(root_ + "/init"), child.pid()));
+  auto populated = tree->workloadPopulated();
+  ASSERT_TRUE(populated) << populated.error().message;
+  EXPECT_FALSE(*populated);
+  EXPECT_EQ(plan.failures(readEvents), 1);
+  EXPECT_TRUE(tree->remove());
+}
+
+TEST_F(CgroupFaultKernelTest, EbusyOnRmdirIsRetriedUntilItSucceeds) {
+  auto tree = goodTree();
+  ASSERT_TRUE(tree);
+  FaultPlan plan;
+  const size_t rule = plan.fail(FaultOp::Rmdir, "workload", EBUSY, 3);
+  ScopedFaultPlan faults(plan);
+  auto st = tree->remove();
+  EXPECT_TRUE(st) << st.error().message;
+  EXPECT_EQ(plan.failures(rule), 3);
+  EXPECT_FALSE(fs::exists(root_ + "/workload"));
+  EXPECT_FALSE(fs::exists(root_ + "/init"));
+}
+
+TEST_F(CgroupFaultKernelTest, PersistentEbusyOnRmdirIsReportedAndTheRestIsStillRemoved) {
+  auto tree = goodTree();
+  ASSERT_TRUE(tree);
+  FaultPlan plan;
+  const size_t rule = plan.fail(FaultOp::Rmdir, "workload", EBUSY, FaultPlan::kAlways);
+  ScopedFaultPlan faults(plan);
+  const auto start = Clock::now();
+  auto st = tree->remove();
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(2));  // bounded retry
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, EBUSY);
+  EXPECT_TRUE(has(st.error().message, "rmdir " + root_ + "/workload: Device or resource busy"))
+      << st.error().message;
+  EXPECT_GT(plan.failures(rule), 1);
+  EXPECT_FALSE(fs::exists(root_ + "/init"));  // teardown went on after the failure
+}
+
+TEST_F(CgroupFaultKernelTest, WorkloadRemovedUnderUsIsGoneNotAFailure) {
+  auto tree = goodTree();
+  ASSERT_TRUE(tree);
+  ASSERT_EQ(::rmdir((root_ + "/workload").c_str()), 0) << std::strerror(errno);
+
+  auto pids = tree->workloadPids();
+  ASSERT_TRUE(pids) << pids.error().message;
+  EXPECT_TRUE(pids->empty());
+  auto sent = tree->signalWorkload(SIGTERM);
+  ASSERT_TRUE(sent) << sent.error().message;
+  EXPECT_EQ(*sent, 0u);
+  auto killed = tree->killWorkload();
+  EXPECT_TRUE(killed) << killed.error().message;
+  auto populated = tree->workloadPopulated();
+  ASSERT_TRUE(populated) << populated.error().message;
+  EXPECT_FALSE(*populated);
+  // The kernel keeps a removed cgroup's events fd POLLPRI|POLLERR-ready for good: whoever
+  // watches it must stop once it reads "not populated".
+  pollfd pfd{tree->workloadEventsFd(), POLLPRI, 0};
+  EXPECT_EQ(::poll(&pfd, 1, 0), 1);
+  auto adopted = tree->adoptStrangers();
+  EXPECT_TRUE(adopted) << adopted.error().message;
+  EXPECT_TRUE(tree->pidsMaxEvents() || tree->pidsEventsFd() >= 0);
+  auto st = tree->remove();
+  EXPECT_TRUE(st) << st.error().message;
+  EXPECT_FALSE(fs::exists(root_ + "/init"));
+}
+
+TEST_F(CgroupFaultKernelTest, InitRemovedUnderUsIsGoneNotAFailure) {
+  auto tree = goodTree();
+  ASSERT_TRUE(tree);
+  ASSERT_EQ(::rmdir((root_ + "/init").c_str()), 0) << std::strerror(errno);
+  auto adopted = tree->adoptStrangers();
+  EXPECT_TRUE(adopted) << adopted.error().message;
+  auto st = tree->remove();
+  EXPECT_TRUE(st) << st.error().message;
+  EXPECT_FALSE(fs::exists(root_ + "/workload"));
+}
+
+TEST_F(CgroupFaultKernelTest, EsrchWhileAdoptingIsAProcessGoneNotAFailure) {
+  auto tree = goodTree();
+  ASSERT_TRUE(tree);
+  ChildProcess stranger;
+  moveInto(root_ + "/init", stranger);
+  FaultPlan plan;
+  const size_t rule = plan.fail(FaultOp::Write, "workload/cgroup.procs", ESRCH);
+  {
+    ScopedFaultPlan faults(plan);
+    auto st = tree->adoptStrangers();
+    EXPECT_TRUE(st) << st.error().message;
+  }
+  EXPECT_EQ(plan.failures(rule), 1);
+  ASSERT_TRUE(tree->adoptStrangers());  // a later drain still adopts it
+  EXPECT_TRUE(contains(procsOf(root_ + "/workload"), stranger.pid()));
+  EXPECT_TRUE(tree->killWorkload());
+  EXPECT_EQ(WTERMSIG(stranger.waitForExit(std::chrono::seconds(5))), SIGKILL);
+  EXPECT_TRUE(tree->remove());
+}
+
+TEST_F(CgroupFaultKernelTest, WithoutCgroupKillEveryProcessGetsSigkill) {
+  // What a kernel before 5.14 looks like: there is no cgroup.kill to open.
+  auto tree = goodTree();
+  ASSERT_TRUE(tree);
+  ChildProcess child;
+  ASSERT_TRUE(tree->movePidToWorkload(child.pid()));
+  FaultPlan plan;
+  const size_t rule = plan.fail(FaultOp::Open, "workload/cgroup.kill", ENOENT, FaultPlan::kAlways);
+  {
+    ScopedFaultPlan faults(plan);
+    auto st = tree->killWorkload();
+    EXPECT_TRUE(st) << st.error().message;
+  }
+  EXPECT_EQ(plan.failures(rule), 1);
+  const int status = child.waitForExit(std::chrono::seconds(5));
+  ASSERT_TRUE(WIFSIGNALED(status)) << status;
+  EXPECT_EQ(WTERMSIG(status), SIGKILL);
+  EXPECT_TRUE(tree->remove());
+}
+
+TEST_F(CgroupFaultKernelTest, EventsFdThatErrorsIsAnErrorAndStaysUsable) {
+  auto tree = goodTree();
+  ASSERT_TRUE(tree);
+  FaultPlan plan;
+  plan.fail(FaultOp::Read, "workload/cgroup.events", EIO, 2);
+  {
+    ScopedFaultPlan faults(plan);
+    for (int i = 0; i < 2; ++i) {
+      auto populated = tree->workloadPopulated();
+      ASSERT_FALSE(populated);
+      EXPECT_EQ(populated.error().code, EIO);
+      EXPECT_TRUE(has(populated.error().message, root_ + "/workload/cgroup.events"))
+          << populated.error().message;
+      EXPECT_TRUE(has(populated.error().message, "Input/output error"));
+    }
+  }
+  auto populated = tree->workloadPopulated();
+  ASSERT_TRUE(populated);
+  EXPECT_FALSE(*populated);
+  EXPECT_TRUE(tree->remove());
+}
+
+// The PID 1 rule at the API level: with every file operation failing, each operation used after
+// the program started returns (an Error or a value) in bounded time; none aborts or hangs.
+class CgroupPostStartFaultTest : public CgroupFaultKernelTest,
+                                 public ::testing::WithParamInterface<int> {};
+
+TEST_P(CgroupPostStartFaultTest, EveryOperationReturnsAnError) {
+  const int error = GetParam();
+  auto tree = goodTree();
+  ASSERT_TRUE(tree);
+  ChildProcess child;
+  ASSERT_TRUE(tree->movePidToWorkload(child.pid()));
+  FaultPlan plan;
+  for (const FaultOp op : {FaultOp::Open, FaultOp::Mkdir, FaultOp::Rmdir, FaultOp::Read,
+                           FaultOp::Write, FaultOp::Access}) {
+    plan.fail(op, "*", error, FaultPlan::kAlways);
+  }
+  const auto expectError = [error](const auto& result, const char* what) {
+    ASSERT_FALSE(result) << what;
+    EXPECT_EQ(result.error().code, error) << what << ": " << result.error().message;
+    EXPECT_TRUE(has(result.error().message, std::strerror(error)))
+        << what << ": " << result.error().message;
+  };
+  const auto start = Clock::now();
+  {
+    ScopedFaultPlan faults(plan);
+    expectError(tree->workloadPids(), "workloadPids");
+    expectError(tree->signalWorkload(SIGTERM), "signalWorkload");
+    expectError(tree->killWorkload(), "killWorkload");
+    expectError(tree->workloadPopulated(), "workloadPopulated");
+    expectError(tree->adoptStrangers(), "adoptStrangers");
+    expectError(tree->movePidToWorkload(child.pid()), "movePidToWorkload");
+    if (tree->pidsEventsFd() >= 0) {
+      expectError(tree->pidsMaxEvents(), "pidsMaxEvents");
+    } else {
+      EXPECT_TRUE(tree->pidsMaxEvents());
+    }
+    EXPECT_TRUE(tree->pidsPeak());  // no file visible: no value, not an error
+    EXPECT_TRUE(tree->oomKills());
+    expectError(tree->remove(), "remove");
+  }
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(3));
+  // Nothing was signalled under the faults: the program is still running.
+  EXPECT_EQ(child.waitForExit(std::chrono::milliseconds(0)), -1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Errnos, CgroupPostStartFaultTest,
+                         ::testing::Values(EACCES, EROFS, EIO, ENOMEM),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return errnoName(info.param);
+                         });
+
+// ---------------------------------------------------------------------------------------------
+// Against a plain directory standing in for a cgroup with controllers (the host has none).
+
+class CgroupFaultFakeTest : public ::testing::TestWithParam<int> {
+ protected:
+  void SetUp() override {
+    ASSERT_FALSE(tmp_.path().empty());
+    ownCgroup_ = readText("/proc/self/cgroup");
+    root_ = tmp_.path() + "/root";
+    makeFakeCgroup(root_, "pids memory");
+    makeFakeCgroup(root_ + "/init");
+    makeFakeCgroup(root_ + "/workload");
+    writeText(root_ + "/workload/pids.max", "");
+  }
+  void TearDown() override { EXPECT_EQ(readText("/proc/self/cgroup"), ownCgroup_); }
+
+  Result<std::optional<CgroupTree>> setup(const CgroupRequest& request) {
+    return CgroupTree::setupAt(openDir(root_), root_, request);
+  }
+
+  TempDir tmp_;
+  std::string ownCgroup_;
+  std::string root_;
+};
+
+TEST_P(CgroupFaultFakeTest, FailedSubtreeControlWriteWarnsOnceInAutoMode) {
+  FaultPlan plan;
+  plan.fail(FaultOp::Write, "cgroup.subtree_control", GetParam());
+  LogCapture log;
+  ScopedFaultPlan faults(plan);
+  CgroupRequest request;
+  request.pidsMax = "64";
+  auto tree = setup(request);
+  ASSERT_TRUE(tree);
+  EXPECT_FALSE(*tree);
+  EXPECT_EQ(log.count("[warning]"), 1u) << log.text();
+  EXPECT_TRUE(has(log.text(), "enabling controllers: " + root_ + ": write cgroup.subtree_control"))
+      << log.text();
+  EXPECT_TRUE(has(log.text(), std::strerror(GetParam()))) << log.text();
+  EXPECT_EQ(readText(root_ + "/cgroup.subtree_control"), "\n");
+  EXPECT_EQ(readText(root_ + "/workload/pids.max"), "");
+}
+
+TEST_P(CgroupFaultFakeTest, FailedPidsMaxWriteIsAnErrorInRequiredModeAndControllersAreDisabled) {
+  FaultPlan plan;
+  plan.fail(FaultOp::Write, "workload/pids.max", GetParam());
+  ScopedFaultPlan faults(plan);
+  CgroupRequest request;
+  request.required = true;
+  request.pidsMax = "64";
+  auto tree = setup(request);
+  ASSERT_FALSE(tree);
+  EXPECT_TRUE(tree.error().usage);
+  EXPECT_TRUE(has(tree.error().message, root_ + "/workload: write pids.max"))
+      << tree.error().message;
+  EXPECT_TRUE(has(tree.error().message, std::strerror(GetParam()))) << tree.error().message;
+  // Enabled, then disabled again by the undo (a plain file keeps the last write).
+  EXPECT_EQ(readText(root_ + "/cgroup.subtree_control"), "-pids");
+}
+
+TEST_P(CgroupFaultFakeTest, FailedLimitWriteWarnsAndSkipsOnlyThatLimitInAutoMode) {
+  // The documented Auto fallback for one limit: a warning naming it; the rest is managed.
+  writeText(root_ + "/workload/memory.max", "");
+  FaultPlan plan;
+  plan.fail(FaultOp::Write, "workload/memory.max", GetParam());
+  LogCapture log;
+  ScopedFaultPlan faults(plan);
+  CgroupRequest request;
+  request.pidsMax = "64";
+  request.limits = {{"memory.max", "1G"}};
+  auto tree = setup(request);
+  ASSERT_TRUE(tree);
+  ASSERT_TRUE(*tree);
+  EXPECT_EQ(log.count("[warning]"), 1u) << log.text();
+  EXPECT_TRUE(has(log.text(), "memory.max not applied")) << log.text();
+  EXPECT_TRUE(has(log.text(), std::strerror(GetParam()))) << log.text();
+  EXPECT_EQ(readText(root_ + "/workload/pids.max"), "64");
+  EXPECT_EQ(readText(root_ + "/workload/memory.max"), "");
+}
+
+INSTANTIATE_TEST_SUITE_P(Errnos, CgroupFaultFakeTest, ::testing::Values(EACCES, EROFS),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return errnoName(info.param);
+                         });
+
+TEST(CgroupFaultFakeRetryTest, EbusyOnEnablingControllersIsRetriedThenReported) {
+  TempDir tmp;
+  const std::string root = tmp.path() + "/root";
+  makeFakeCgroup(root, "pids");
+  makeFakeCgroup(root + "/init");
+  makeFakeCgroup(root + "/workload");
+  {
+    FaultPlan plan;
+    const size_t rule = plan.fail(FaultOp::Write, "cgroup.subtree_control", EBUSY, 2);
+    ScopedFaultPlan faults(plan);
+    auto tree = CgroupTree::setupAt(openDir(root), root, {});
+    ASSERT_TRUE(tree);
+    ASSERT_TRUE(*tree);
+    EXPECT_EQ(plan.failures(rule), 2);
+    EXPECT_EQ(readText(root + "/cgroup.subtree_control"), "+pids");
+  }
+  writeText(root + "/cgroup.subtree_control", "\n");
+  FaultPlan plan;
+  const size_t rule =
+      plan.fail(FaultOp::Write, root + "/cgroup.subtree_control", EBUSY, FaultPlan::kAlways);
+  ScopedFaultPlan faults(plan);
+  CgroupRequest request;
+  request.required = true;
+  auto tree = CgroupTree::setupAt(openDir(root), root, request);
+  ASSERT_FALSE(tree);
+  EXPECT_EQ(plan.failures(rule), 3);
+  EXPECT_TRUE(has(tree.error().message, "enabling controllers")) << tree.error().message;
+  EXPECT_TRUE(has(tree.error().message, "Device or resource busy")) << tree.error().message;
+}
+
+TEST(CgroupFaultDiscoveryTest, UnreadableMountinfoIsOneWarningInAutoMode) {
+  TempDir tmp;
+  CgroupRequest request;
+  request.procSelfCgroup = tmp.path() + "/self-cgroup";
+  request.mountinfo = tmp.path() + "/mountinfo";
+  writeText(request.procSelfCgroup, "0::/\n");
+  writeText(request.mountinfo, "90 22 0:38 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n");
+  FaultPlan plan;
+  plan.fail(FaultOp::Read, "mountinfo", EACCES, FaultPlan::kAlways);
+  ScopedFaultPlan faults(plan);
+  {
+    LogCapture log;
+    auto tree = CgroupTree::setup(request);
+    ASSERT_TRUE(tree);
+    EXPECT_FALSE(*tree);
+    EXPECT_EQ(log.count("[warning]"), 1u) << log.text();
+    EXPECT_TRUE(has(log.text(), "read " + request.mountinfo + ": Permission denied")) << log.text();
+  }
+  request.required = true;
+  auto tree = CgroupTree::setup(request);
+  ASSERT_FALSE(tree);
+  EXPECT_TRUE(tree.error().usage);
+}
+
+}  // namespace
+}  // namespace cginit::test
