@@ -25,8 +25,9 @@ namespace cginit {
 namespace {
 
 constexpr const char* kWritableHint =
-    "give the container a writable cgroup (podman: --security-opt writable-cgroups=true or "
-    "--systemd=always; docker or podman: --privileged), or use --cgroup off";
+    "give the container a writable cgroup (docker: --security-opt writable-cgroups=true; "
+    "podman: --security-opt unmask=/sys/fs/cgroup or --systemd=always; docker or podman: "
+    "--privileged), or use --cgroup off";
 constexpr const char* kOwnCgroupHint =
     "run cginit in a cgroup of its own (a container, a directory you created, or "
     "systemd-run --scope -p Delegate=yes), or use --cgroup off";
