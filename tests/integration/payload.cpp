@@ -456,8 +456,8 @@ void daemons(long count) {
   }
   close(ready[0]);
   if (readyCount != count) {
-    die(kExitSystem, std::to_string(readyCount) + " of " + std::to_string(count) +
-                         " daemons got ready");
+    die(kExitSystem,
+        std::to_string(readyCount) + " of " + std::to_string(count) + " daemons got ready");
   }
 }
 
