@@ -360,8 +360,10 @@ Status CgroupTree::teardown() {
   };
   eventsFd_.reset();
   pidsEventsFd_.reset();
-  if (workload_ && createdWorkload_) {
+  // By the flag, not by workload_: mkdir may have succeeded and the open after it failed.
+  if (createdWorkload_) {
     note(root_.removeChild("workload"));
+    createdWorkload_ = false;
   }
   workload_ = Cgroup();
   if (!enabled_.empty()) {
@@ -381,10 +383,11 @@ Status CgroupTree::teardown() {
     } else if (!isGone(pids.error())) {
       note(std::move(pids).error());
     }
-    if (createdInit_) {
-      note(root_.removeChild("init"));
-    }
     init_ = Cgroup();
+  }
+  if (createdInit_) {
+    note(root_.removeChild("init"));
+    createdInit_ = false;
   }
   return first;
 }

@@ -164,8 +164,13 @@ Result<int> Supervisor::run() {
   // once here costs nothing and makes the start-up race impossible to lose.
   reapChildren();
   if (auto st = loop_->run(); !st) {
-    // Only a broken epoll fd gets here; spinning on it would be worse than ending.
+    // Only a broken epoll fd gets here; spinning on it would be worse than ending. Leave nothing
+    // running behind, and do not report success for a program whose status is unknown.
     spdlog::error("event loop: {}", st.error().message);
+    if (!mainStatus_) {
+      killEverything();
+      report_.exitCode = 1;
+    }
   }
   return finish();
 }
@@ -299,7 +304,10 @@ void Supervisor::reapChildren() {
 void Supervisor::onPidsEvent() {
   auto events = cgroup_->pidsMaxEvents();
   if (!events) {
-    spdlog::debug("reading pids.events: {}", events.error().message);
+    // The watch is level-triggered: an fd that keeps failing (workload/ removed under us) would
+    // wake the loop forever. Stop watching; the final count is read again at exit.
+    spdlog::warn("reading pids.events: {}; no longer watching it", events.error().message);
+    loop_->unwatch(cgroup_->pidsEventsFd());
     return;
   }
   if (*events <= lastPidsEvents_) {
@@ -418,7 +426,9 @@ void Supervisor::checkDrained() {
     // Read first, whatever the state: the read through the watched fd is what re-arms EPOLLPRI.
     auto populated = cgroup_->workloadPopulated();
     if (!populated) {
-      spdlog::error("reading cgroup.events: {}", populated.error().message);
+      // Level-triggered as above: stop watching, and let the grace and kill timers end the drain.
+      spdlog::error("reading cgroup.events: {}; no longer watching it", populated.error().message);
+      loop_->unwatch(cgroup_->workloadEventsFd());
       return;
     }
     if (state_ == State::Draining && !*populated) {

@@ -40,6 +40,10 @@ std::string errnoName(int error) {
   return name != nullptr ? name : std::to_string(error);
 }
 
+std::string errnoParamName(const ::testing::TestParamInfo<int>& param) {
+  return errnoName(param.param);
+}
+
 // ---------------------------------------------------------------------------------------------
 // The plan itself.
 
@@ -165,6 +169,10 @@ struct SetupFault {
   int error;
 };
 
+void PrintTo(const SetupFault& f, std::ostream* os) {
+  *os << f.name << " " << errnoName(f.error);
+}
+
 std::string expand(std::string text, const std::string& root) {
   for (auto pos = text.find("{root}"); pos != std::string::npos; pos = text.find("{root}")) {
     text.replace(pos, 6, root);
@@ -226,6 +234,7 @@ const SetupFault kSetupFaults[] = {
     {"ReadControllers", FaultOp::Read, "cgroup.controllers", "{root}: read cgroup.controllers", 0},
     {"MkdirInit", FaultOp::Mkdir, "init", "mkdir {root}/init", 0},
     {"MkdirWorkload", FaultOp::Mkdir, "workload", "mkdir {root}/workload", 0},
+    {"OpenInit", FaultOp::Open, "init", "open {root}/init", 0},
     {"OpenWorkload", FaultOp::Open, "workload", "open {root}/workload", 0},
     {"ReadRootProcs", FaultOp::Read, "cgroup.procs", "{root}: read cgroup.procs", 0},
     {"WriteInitProcs", FaultOp::Write, "init/cgroup.procs",
@@ -487,10 +496,7 @@ TEST_P(CgroupPostStartFaultTest, EveryOperationReturnsAnError) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Errnos, CgroupPostStartFaultTest,
-                         ::testing::Values(EACCES, EROFS, EIO, ENOMEM),
-                         [](const ::testing::TestParamInfo<int>& info) {
-                           return errnoName(info.param);
-                         });
+                         ::testing::Values(EACCES, EROFS, EIO, ENOMEM), errnoParamName);
 
 // ---------------------------------------------------------------------------------------------
 // Against a plain directory standing in for a cgroup with controllers (the host has none).
@@ -573,9 +579,7 @@ TEST_P(CgroupFaultFakeTest, FailedLimitWriteWarnsAndSkipsOnlyThatLimitInAutoMode
 }
 
 INSTANTIATE_TEST_SUITE_P(Errnos, CgroupFaultFakeTest, ::testing::Values(EACCES, EROFS),
-                         [](const ::testing::TestParamInfo<int>& info) {
-                           return errnoName(info.param);
-                         });
+                         errnoParamName);
 
 TEST(CgroupFaultFakeRetryTest, EbusyOnEnablingControllersIsRetriedThenReported) {
   TempDir tmp;
