@@ -549,8 +549,7 @@ Status CgroupTree::adoptStrangers() {
       continue;
     }
     for (const pid_t pid : *pids) {
-      if (pid == self ||
-          std::find(residents_.begin(), residents_.end(), pid) != residents_.end()) {
+      if (pid == self || std::find(residents_.begin(), residents_.end(), pid) != residents_.end()) {
         continue;  // cginit and what shared <root> with it at start (e.g. its parent) stay
       }
       if (auto st = workload_.moveProc(pid); st) {

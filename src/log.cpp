@@ -58,9 +58,8 @@ std::optional<Verbosity> parseVerbosity(std::string_view name) {
 
 Verbosity verbosityFromCount(int count) {
   const int level = static_cast<int>(Verbosity::Warn) + (count < 0 ? 0 : count);
-  return static_cast<Verbosity>(level > static_cast<int>(Verbosity::Trace)
-                                    ? static_cast<int>(Verbosity::Trace)
-                                    : level);
+  return static_cast<Verbosity>(
+      level > static_cast<int>(Verbosity::Trace) ? static_cast<int>(Verbosity::Trace) : level);
 }
 
 std::string_view verbosityName(Verbosity verbosity) {

@@ -27,6 +27,8 @@ Status setParentDeathSignal(int signo) {
   return {};
 }
 
-bool isPid1() { return ::getpid() == 1; }
+bool isPid1() {
+  return ::getpid() == 1;
+}
 
 }  // namespace cginit

@@ -79,8 +79,7 @@ std::string toJson(const ExitReport& r) {
       "\"oom_kills\": {}, \"drain\": \"{}\", \"killed\": {}, \"cgroup\": {}}}\n",
       r.exitCode, r.signal ? jsonString(signalName(*r.signal)) : "null", r.mainPid, r.durationMs,
       r.reaped, forwarded, orNull(r.pidsPeak), pidsMax, orNull(r.forkRejections),
-      orNull(r.oomKills), drainName(r.drain), r.killed,
-      r.cgroup ? jsonString(*r.cgroup) : "null");
+      orNull(r.oomKills), drainName(r.drain), r.killed, r.cgroup ? jsonString(*r.cgroup) : "null");
 }
 
 Status writeReport(const ExitReport& report, const std::string& path) {

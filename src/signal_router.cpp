@@ -14,8 +14,8 @@ Routing SignalRouter::route(int received) const {
   }
   const bool halt = received == SIGRTMIN + 3 || received == SIGRTMIN + 4;
   r.reboot = received == SIGRTMIN + 5;
-  r.stopRequest = halt || r.reboot || received == SIGTERM || received == SIGINT ||
-                  received == SIGQUIT;
+  r.stopRequest =
+      halt || r.reboot || received == SIGTERM || received == SIGINT || received == SIGQUIT;
   if (auto it = rewrite_.find(received); it != rewrite_.end()) {
     r.deliver = it->second;
   } else if (halt || r.reboot) {
@@ -26,6 +26,8 @@ Routing SignalRouter::route(int received) const {
   return r;
 }
 
-bool SignalRouter::endsGrace(int received) { return received == SIGTERM || received == SIGINT; }
+bool SignalRouter::endsGrace(int received) {
+  return received == SIGTERM || received == SIGINT;
+}
 
 }  // namespace cginit

@@ -224,9 +224,9 @@ void Supervisor::forward(int signo) {
   ++report_.forwarded[signo];
   switch (options_.forward) {
     case ForwardTarget::Child: {
-      Status st = child_.pidfd ? sys::pidfdSendSignal(child_.pidfd.get(), signo)
-                               : (::kill(child_.pid, signo) < 0 ? Status(sysError("kill"))
-                                                                : Status());
+      Status st = child_.pidfd
+                      ? sys::pidfdSendSignal(child_.pidfd.get(), signo)
+                      : (::kill(child_.pid, signo) < 0 ? Status(sysError("kill")) : Status());
       if (!st) {
         if (st.error().code == ESRCH) {
           spdlog::warn("the program was gone when forwarding {}", signalName(signo));
@@ -327,9 +327,10 @@ void Supervisor::onStopTimeout() {
   if (state_ != State::Running) {
     return;
   }
-  spdlog::warn("the program did not exit within --stop-timeout {} of a stop request: killing the "
-               "workload",
-               formatDuration(*options_.stopTimeout));
+  spdlog::warn(
+      "the program did not exit within --stop-timeout {} of a stop request: killing the "
+      "workload",
+      formatDuration(*options_.stopTimeout));
   killEverything();
 }
 
@@ -397,9 +398,8 @@ void Supervisor::startDrain() {
     signalLeftovers(SIGCONT, ignored);
   }
   if (cgroup_) {
-    auto st = loop_->watch(cgroup_->workloadEventsFd(), EPOLLPRI, [this](uint32_t) {
-      checkDrained();
-    });
+    auto st =
+        loop_->watch(cgroup_->workloadEventsFd(), EPOLLPRI, [this](uint32_t) { checkDrained(); });
     if (!st) {
       spdlog::error("watching cgroup.events: {}", st.error().message);
     }
@@ -414,8 +414,8 @@ void Supervisor::startDrain() {
     spdlog::error("arming the grace timer: {}", timer.error().message);
   }
   if (anyone) {
-    spdlog::info("drain: sent {} to what is left; grace period {}",
-                 signalName(options_.stopSignal), formatDuration(options_.grace));
+    spdlog::info("drain: sent {} to what is left; grace period {}", signalName(options_.stopSignal),
+                 formatDuration(options_.grace));
     report_.drain = DrainOutcome::Clean;
   }
   checkDrained();
@@ -454,8 +454,7 @@ void Supervisor::onGraceOver() {
                formatDuration(options_.grace));
   killEverything();
   auto timer = loop_->addTimer(kKillWait, [this] {
-    spdlog::error("drain: processes are still left {} after the kill",
-                  formatDuration(kKillWait));
+    spdlog::error("drain: processes are still left {} after the kill", formatDuration(kKillWait));
     state_ = State::Done;
     loop_->stop();
   });
@@ -479,7 +478,8 @@ void Supervisor::finishDrain() {
 int Supervisor::finish() {
   // Zombies of a drained cgroup may become reapable a moment after cgroup.events says empty
   // (the kernel leaves the cgroup before it notifies the parent): reap them, bounded. SIGCHLD is
-  // blocked, so one that arrives between reapAll() and sigtimedwait() stays pending: no lost wake-up.
+  // blocked, so one that arrives between reapAll() and sigtimedwait() stays pending: no lost
+  // wake-up.
   if (cgroup_ && report_.mainPid > 0) {
     const auto deadline = steady_clock::now() + kReapWait;
     sigset_t chld;
@@ -492,8 +492,8 @@ int Supervisor::finish() {
           spdlog::debug("reaped zombie pid {} ({})", pid, describeStatus(status));
         }
       });
-      const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(
-          deadline - steady_clock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - steady_clock::now());
       if (!none || *none || left.count() <= 0) {
         break;
       }

@@ -20,15 +20,15 @@ struct ExitReport {
   std::optional<int> signal;  // the signal that ended the program
   pid_t mainPid = -1;
   int64_t durationMs = 0;
-  uint64_t reaped = 0;                 // zombies reaped other than the program
-  std::map<int, uint64_t> forwarded;   // delivered signal -> count
+  uint64_t reaped = 0;                // zombies reaped other than the program
+  std::map<int, uint64_t> forwarded;  // delivered signal -> count
   std::optional<uint64_t> pidsPeak;
   std::optional<std::string> pidsMax;  // "64" or "max"
   std::optional<uint64_t> forkRejections;
   std::optional<uint64_t> oomKills;
   DrainOutcome drain = DrainOutcome::None;
-  uint64_t killed = 0;                 // processes that the final kill ended
-  std::optional<std::string> cgroup;   // the managed cgroup, or null
+  uint64_t killed = 0;                // processes that the final kill ended
+  std::optional<std::string> cgroup;  // the managed cgroup, or null
 };
 
 /// One JSON object, keys in the contract's order; pure.

@@ -46,13 +46,15 @@ inline Error errnoError(int err, std::string_view call, std::string_view object 
 }
 
 /// An Error for invalid input (code 0).
-inline Error usageError(std::string message) { return Error{0, std::move(message), true}; }
+inline Error usageError(std::string message) {
+  return Error{0, std::move(message), true};
+}
 
 /// A subset of C++23 std::expected<T, Error>.
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit, like std::expected
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit, like std::expected
   Result(Error error) : v_(std::move(error)) {}  // NOLINT
 
   bool has_value() const { return v_.index() == 0; }
