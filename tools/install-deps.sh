@@ -7,6 +7,8 @@ packages=(
   meson ninja-build pkg-config g++ file util-linux procps python3
   libcgroup-dev libtomlplusplus-dev libspdlog-dev libfmt-dev libgtest-dev
   clang-format
+  # libFuzzer targets (tools/fuzz.sh)
+  clang libclang-rt-14-dev
   # the pure cgroup v2 test tier boots Debian's kernel under QEMU
   qemu-system-x86 busybox-static xz-utils
   # engine cases of that tier: copied into the guest and run there only (never on the host)

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import select
+import shutil
 import statistics
 import subprocess
 import sys
@@ -21,6 +22,9 @@ import time
 from dataclasses import dataclass
 
 REF = "tini-static"  # every ratio is to this init, measured in the same run
+# The timed loops of figures 1 and 4 run at the highest CFS priority, so that other jobs on a shared
+# machine delay them less (it changes no init's behaviour: all of them inherit it alike).
+NICE = ["nice", "-n", "-20"]
 ESCAPEE_COMM = "bench-escapee"
 
 
@@ -168,7 +172,7 @@ class Running:
         self.log = os.path.join(bench.work, "log.%s" % os.path.basename(self.cg))
         cmd = [bench.a.benchkit, "launch", mode, self.cg, pidfile, "--", *argv]
         if taskset is not None:
-            cmd = ["taskset", "-c", str(taskset), *cmd]
+            cmd = [*NICE, "taskset", "-c", str(taskset), *cmd]
         with open(self.log, "w") as log:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         wait_for(lambda: os.path.exists(pidfile) or self.proc.poll() is not None, 10, "launch")
@@ -291,69 +295,106 @@ class Bench:
 
     # ---- figure 1: startup + teardown of INIT -- /bin/true -------------------------------------
 
-    def fig_startup(self):
-        rounds, batch = (5, 4) if self.quick else (30, 10)
-        modes = ["ctr", "pidns", "plain"]
-        self.say("figure 1: startup+teardown, %d rounds x %d runs of %d variants, interleaved"
-                 % (rounds, batch, len(modes) * (len(self.inits) + 1)))
+    def startup_runs(self, variants, rounds, batch, gap_ms=0):
+        """Runs `benchkit startup` on variants [(mode, name, argv)], each with /bin/true and a cgroup
+        of its own; returns {(mode, name): [(wall_ns, cpu_ns) per round]}, each the median of the
+        round's runs (robust to the odd run that another job delayed)."""
         spec = os.path.join(self.work, "startup.spec")
         cgs = []
         with open(spec, "w") as f:
-            for m in modes:
-                for name, argv in [("bare", [])] + [(i.name, argv_for(i, m)) for i in self.inits]:
-                    cg = self.cgroups.make("startup-%s-%s" % (m, name))
-                    cgs.append(cg)
-                    f.write("\t".join(["%s|%s" % (m, name), m, cg, *argv, "/bin/true"]) + "\n")
-        out = subprocess.run([self.a.benchkit, "startup", str(rounds), str(batch), spec],
+            for m, name, argv in variants:
+                cg = self.cgroups.make("startup-%s-%s" % (m, name))
+                cgs.append(cg)
+                f.write("\t".join(["%s|%s" % (m, name), m, cg, *argv, "/bin/true"]) + "\n")
+        out = subprocess.run([*NICE, self.a.benchkit, "startup", str(rounds), str(batch), spec, str(gap_ms)],
                              stdout=subprocess.PIPE, text=True, check=True).stdout
         for cg in cgs:
             if not self.cgroups.empty_and_remove(cg):
                 self.say("warning: %s was not empty after the startup runs" % cg)
-        data = {}  # (mode, name) -> [(wall_ns, cpu_ns) per round]
+        runs = {}  # (mode, name) -> round -> [(wall_ns, cpu_ns) per run]
         for line in out.splitlines():
-            key, _, wall, cpu = line.split("\t")
+            key, rnd, wall, cpu = line.split("\t")
             m, name = key.split("|", 1)
-            data.setdefault((m, name), []).append((float(wall), float(cpu)))
+            runs.setdefault((m, name), {}).setdefault(int(rnd), []).append((float(wall), float(cpu)))
+        return {k: [(med([w for w, _ in rs[r]]), med([c for _, c in rs[r]])) for r in sorted(rs)]
+                for k, rs in runs.items()}
+
+    @staticmethod
+    def overheads(data, m, name, k):
+        """Per round: INIT − bare, and (INIT − bare) / (tini-static − bare); k 0 = wall, 1 = CPU."""
+        d, bare, ref = data[(m, name)], data[(m, "bare")], data[(m, REF)]
+        ov = [d[r][k] - bare[r][k] for r in range(len(d))]
+        ref_ov = [ref[r][k] - bare[r][k] for r in range(len(d))]
+        return ov, [o / ro for o, ro in zip(ov, ref_ov) if ro > 0]
+
+    def fig_startup(self):
+        rounds, batch = (3, 8) if self.quick else (6, 60)
+        modes = ["ctr", "pidns", "plain"]
+        variants = [(m, name, argv) for m in modes
+                    for name, argv in [("bare", [])] + [(i.name, argv_for(i, m)) for i in self.inits]]
+        self.say("figure 1: startup+teardown, %d rounds x %d runs of %d variants, interleaved"
+                 % (rounds, batch, len(variants)))
+        data = self.startup_runs(variants, rounds, batch)
+        cold_rounds, gap = (3, 100) if self.quick else (15, 100)
+        cold_variants = [v for v in variants if v[0] in ("ctr", "plain") and v[1] in
+                         ("bare", REF, "cginit --cgroup off", "cginit")]
+        self.say("figure 1: cold starts, %d x %d variants, %d ms apart" % (cold_rounds, len(cold_variants), gap))
+        cold = self.startup_runs(cold_variants, cold_rounds, 1, gap)
         instr = self.callgrind(modes)
         self.raw["startup"] = {"%s|%s" % k: v for k, v in data.items()}
+        self.raw["startup_cold"] = {"%s|%s" % k: v for k, v in cold.items()}
         self.raw["instructions"] = {"%s|%s" % k: v for k, v in instr.items()}
 
         text = [("`INIT -- /bin/true` minus bare `/bin/true` started the same way; %d rounds, each "
-                 "the mean of %d runs of every variant, interleaved. Wall and CPU in ms: median "
-                 "(min–max) over the rounds; CPU is wait4()'s rusage of the init and what it "
-                 "reaped. Overhead ratios are per round, (INIT − bare) / (%s − bare). "
-                 "Instructions: user-space instructions of the init (callgrind, deterministic; "
-                 "only the init process: valgrind writes nothing for the forked child that execs /bin/true).") % (rounds, batch, REF)]
+                 "the median of %d runs of every variant, interleaved, at nice -20. Wall and CPU in "
+                 "ms: median (min–max) over the rounds; CPU is wait4()'s rusage of the init and what "
+                 "it reaped. Overhead ratios are per round, (INIT − bare) / (%s − bare). "
+                 "Instructions: user-space instructions of the init (callgrind, deterministic; only "
+                 "the init process: valgrind writes nothing for the forked child that execs "
+                 "/bin/true).") % (rounds, batch, REF)]
+        ratios = {}
         for m in modes:
             bare = data[(m, "bare")]
-            ref = data[(m, REF)]
             rows = [["bare /bin/true", span([w for w, _ in bare], scale=1e-6), "", "",
                      span([c for _, c in bare], scale=1e-6), "", "", "", ""]]
             for i in self.inits:
                 d = data[(m, i.name)]
                 row = [i.name]
                 for k in (0, 1):  # wall, cpu
-                    ov = [d[r][k] - bare[r][k] for r in range(rounds)]
-                    ref_ov = [ref[r][k] - bare[r][k] for r in range(rounds)]
-                    rat = [o / ro for o, ro in zip(ov, ref_ov) if ro > 0]
-                    row += [span([x[k] for x in d], scale=1e-6), span(ov, scale=1e-6),
-                            span(rat) if rat else "–"]
-                    key = "wall" if k == 0 else "cpu"
-                    self.raw.setdefault("startup_overhead_ratio", {})["%s|%s|%s" % (m, i.name, key)] = med(rat)
+                    ov, rat = self.overheads(data, m, i.name, k)
+                    row += [span([x[k] for x in d], scale=1e-6), span(ov, scale=1e-6), span(rat)]
+                    ratios[(m, i.name, k)] = med(rat)
                 ins, ref_ins = instr.get((m, i.name)), instr.get((m, REF))
                 row += [fnum(ins / 1e3, 1) if ins else "–", fnum(ratio(ins, ref_ins))]
                 rows.append(row)
             text.append("**%s**\n\n" % MODES[m] + table(
                 ["init", "wall ms", "wall overhead ms", "× " + REF, "CPU ms", "CPU overhead ms",
                  "× " + REF, "instructions (k)", "× " + REF], rows))
-        self.section("1. Startup + teardown", "\n\n".join(text))
 
-        r_on = self.raw["startup_overhead_ratio"]["ctr|cginit|wall"]
-        r_off = self.raw["startup_overhead_ratio"]["pidns|cginit --cgroup off|wall"]
-        self.verdicts.append(("startup wall overhead, cgroup management on (container PID 1)",
-                              "≤ 1.05 × " + REF, fnum(r_on), r_on is not None and r_on <= 1.05))
-        self.verdicts.append(("startup wall overhead, --cgroup off (unshare -pf PID 1)",
-                              "≤ 1.0 × " + REF, fnum(r_off), r_off is not None and r_off <= 1.0))
+        rows = []
+        for m, name, _ in cold_variants:
+            walls = [w for w, _ in cold[(m, name)]]
+            if name == "bare":
+                rows.append(["bare /bin/true", MODES[m].split(" (")[0], span(walls, scale=1e-6), "", ""])
+                continue
+            ov, rat = self.overheads(cold, m, name, 0)
+            ratios[("cold-" + m, name, 0)] = med(rat)
+            rows.append([name, MODES[m].split(" (")[0], span(walls, scale=1e-6), span(ov, scale=1e-6), span(rat)])
+        text.append(("**Cold starts**: the same, but one run at a time with %d ms of idle before each "
+                     "(%d rounds), as a container start is: in the loop above, one cginit's move of "
+                     "itself into init/ leaves the kernel's cgroup_threadgroup_rwsem in its fast-writer "
+                     "state for the next, which a lone start does not find.\n\n" % (gap, cold_rounds)) +
+                    table(["init", "as", "wall ms", "wall overhead ms", "× " + REF], rows))
+        self.section("1. Startup + teardown", "\n\n".join(text))
+        self.raw["startup_overhead_ratio"] = {"%s|%s|%s" % (m, n, "wall" if k == 0 else "cpu"): v
+                                              for (m, n, k), v in ratios.items()}
+        for label, key, goal in [
+                ("startup wall overhead, cgroup management on (container PID 1)", ("ctr", "cginit", 0), 1.05),
+                ("the same, cold start", ("cold-ctr", "cginit", 0), 1.05),
+                ("startup wall overhead, --cgroup off (unshare -pf PID 1)", ("pidns", "cginit --cgroup off", 0), 1.0),
+                ("the same, container PID 1", ("ctr", "cginit --cgroup off", 0), 1.0)]:
+            r = ratios.get(key)
+            self.verdicts.append((label, "≤ %s × %s" % (goal, REF), fnum(r), r is not None and r <= goal))
 
     def callgrind(self, modes):
         """Instructions of each init running /bin/true under callgrind, per mode (deterministic: once)."""
@@ -509,7 +550,7 @@ class Bench:
             for rnd in range(rounds):
                 for j in range(len(runs)):
                     k = (j + rnd) % len(runs)
-                    out = subprocess.run(["taskset", "-c", str(cpu), self.a.benchkit, "rtt", str(runs[k].pid),
+                    out = subprocess.run([*NICE, "taskset", "-c", str(cpu), self.a.benchkit, "rtt", str(runs[k].pid),
                                           fifos[k][0], str(trips)], stdout=subprocess.PIPE, text=True,
                                          check=True).stdout
                     xs = [int(x) / 1e3 for x in out.split()]
@@ -532,7 +573,7 @@ class Bench:
         self.raw["rtt"] = res
         self.section("4. Signal round trip", (
             "SIGUSR1 to the init → forwarded → the program writes a byte to a FIFO → the driver reads it; "
-            "µs, %d trips per init in %d interleaved rounds, everything pinned to CPU %d. Ratios per "
+            "µs, %d trips per init in %d interleaved rounds, everything pinned to CPU %d (nice -20). Ratios per "
             "round (round medians), and of the p99s.\n\n" % (rounds * trips, rounds, cpu)) +
             table(["init", "as", "median µs", "round medians µs", "× " + REF, "p99 µs", "p99 × " + REF],
                   rows))
@@ -542,7 +583,7 @@ class Bench:
     # ---- figure 5: reaping ----------------------------------------------------------------------
 
     def fig_reaping(self):
-        runs_n, n = (1, 5000) if self.quick else (3, 20000)
+        runs_n, n = (1, 5000) if self.quick else (5, 20000)
         self.say("figure 5: reaping bursts of %d orphans, %d rounds" % (n, runs_n))
         variants = self.variants(FIGURE_MODES)
         res = {(m, i.name): [] for m, i in variants}
@@ -754,8 +795,11 @@ def main():
     t0 = time.monotonic()
     figs = {"1": b.fig_startup, "2": b.fig_idle, "3": lambda: None, "4": b.fig_rtt, "5": b.fig_reaping,
             "6": b.fig_escapees, "7": b.fig_forkbomb}
-    for k in a.figures:
-        figs[k]()
+    try:
+        for k in a.figures:
+            figs[k]()
+    finally:
+        shutil.rmtree(b.work, ignore_errors=True)
     b.targets()
     if "1" in a.figures:
         b.annotate()

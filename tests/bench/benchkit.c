@@ -5,10 +5,10 @@
 //   benchkit launch MODE CGROUP PIDFILE -- INIT [ARG]...  start INIT in MODE inside CGROUP, write its
 //       pid to PIDFILE, reap it and every orphan that reaches benchkit (it is a subreaper); exits with
 //       INIT's status (128+N for signal N)
-//   benchkit startup ROUNDS BATCH SPECFILE   time the variants of SPECFILE (lines NAME\tMODE\tCGROUP\t
-//       ARGV0\tARGV1...), interleaved: each round runs every variant BATCH times, rotating the order;
-//       prints "NAME\tROUND\tMEAN_WALL_NS\tMEAN_CPU_NS" per variant and round (CPU from wait4's rusage:
-//       the init and everything it reaped)
+//   benchkit startup ROUNDS BATCH SPECFILE [GAP_MS]   time the variants of SPECFILE (lines NAME\tMODE\t
+//       CGROUP\tARGV0\tARGV1...), interleaved: each round runs every variant BATCH times, rotating the
+//       order, idle for GAP_MS before each run; prints "NAME\tROUND\tWALL_NS\tCPU_NS" per run (CPU
+//       from wait4's rusage: the init and everything it reaped)
 //   benchkit rtt PID FIFO TRIPS              SIGUSR1 to PID, then wait for one byte on FIFO; prints the
 //       nanoseconds of each trip, one per line (after 5 unrecorded warm-up trips)
 //   benchkit term-to-empty PID CGROUP TIMEOUT_MS   SIGTERM to PID, prints the microseconds until
@@ -157,7 +157,6 @@ struct variant {
   enum mode mode;
   int cgroup_fd;
   char** argv;
-  double wall_ns, cpu_ns;  // sums over the current round
 };
 
 // Reads SPECFILE into *out; returns the number of variants.
@@ -195,18 +194,19 @@ static int read_spec(const char* path, struct variant** out) {
 }
 
 static int cmd_startup(int argc, char** argv) {
-  if (argc != 4) usage();
+  if (argc != 4 && argc != 5) usage();
   int rounds = atoi(argv[1]), batch = atoi(argv[2]);
+  int gap_ms = argc == 5 ? atoi(argv[4]) : 0;
   struct variant* v;
   int n = read_spec(argv[3], &v);
   if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) die("prctl(PR_SET_CHILD_SUBREAPER)");
   for (int r = 0; r < rounds; r++) {
-    for (int i = 0; i < n; i++) v[i].wall_ns = v[i].cpu_ns = 0;
     for (int b = 0; b < batch; b++) {
       for (int k = 0; k < n; k++) {
         struct variant* x = &v[(k + r * batch + b) % n];  // rotate: no variant always follows another
         struct rusage ru;
         int status;
+        if (gap_ms > 0) usleep((useconds_t)gap_ms * 1000);
         int64_t t0 = now_ns();
         pid_t pid = spawn_init(x->mode, x->cgroup_fd, x->argv, 1);
         while (wait4(pid, &status, 0, &ru) < 0) {
@@ -217,14 +217,11 @@ static int cmd_startup(int argc, char** argv) {
           fprintf(stderr, "benchkit: %s exited with status %d\n", x->name, exit_code(status));
           return 1;
         }
-        x->wall_ns += (double)(t1 - t0);
-        x->cpu_ns += (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e9 +
-                     (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e3;
+        long long cpu = (long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000 +
+                        (long long)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000;
+        printf("%s\t%d\t%lld\t%lld\n", x->name, r, (long long)(t1 - t0), cpu);
       }
     }
-    for (int i = 0; i < n; i++)
-      printf("%s\t%d\t%.0f\t%.0f\n", v[i].name, r, v[i].wall_ns / batch, v[i].cpu_ns / batch);
-    fflush(stdout);
   }
   return 0;
 }
