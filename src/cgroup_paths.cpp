@@ -2,6 +2,7 @@
 // Pure parsers for the cgroup v2 files cginit reads: /proc/self/cgroup, mountinfo, *.events, procs.
 #include "cginit/cgroup_paths.h"
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 #include <optional>
@@ -163,10 +164,20 @@ Result<std::string> cgroupDirectory(const Cgroup2Mount& mount, std::string_view 
                         " is not visible under the cgroup2 mount at " + mount.mountPoint +
                         " (which shows " + mount.root + ")"};
   };
-  // A process outside its cgroup namespace's root sees "/../..." paths.
-  if (ownPath == "/.." || ownPath.substr(0, 4) == "/../" ||
-      ownPath.find("/../") != std::string_view::npos) {
+  // A process outside its cgroup namespace's root sees "/../..." paths. The kernel writes no
+  // other ".", ".." or empty components; refuse them all rather than leave the mount.
+  if (ownPath.empty() || ownPath.front() != '/') {
     return outside();
+  }
+  if (ownPath.size() > 1) {
+    for (size_t pos = 1; pos <= ownPath.size();) {
+      const size_t slash = std::min(ownPath.find('/', pos), ownPath.size());
+      const std::string_view part = ownPath.substr(pos, slash - pos);
+      if (part.empty() || part == "." || part == "..") {
+        return outside();
+      }
+      pos = slash + 1;
+    }
   }
   std::string_view root = mount.root;
   while (root.size() > 1 && root.back() == '/') {

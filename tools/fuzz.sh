@@ -40,11 +40,18 @@ for t in "${targets[@]}"; do
 done
 
 if [[ ! -f $build/build.ninja ]]; then
-  CXX=${CXX:-clang++} meson setup "$build" -Dstatic=false -Dfuzz=true -Dtests=disabled \
-    --wrap-mode=nodownload >/dev/null
+  if ! out=$(CXX=${CXX:-clang++} meson setup "$build" -Dstatic=false -Dfuzz=true -Dtests=disabled \
+    --wrap-mode=nodownload 2>&1); then
+    echo "$out" | tail -20 >&2
+    echo "fuzz.sh: meson setup failed" >&2
+    exit 1
+  fi
 fi
-ninja -C "$build" -j2 "${targets[@]/#/tests/fuzz/fuzz-}" >/dev/null ||
-  { echo "fuzz.sh: build failed (is $build set up with -Dfuzz=true and clang?)" >&2; exit 1; }
+if ! out=$(ninja -C "$build" -j2 "${targets[@]/#/tests/fuzz/fuzz-}" 2>&1); then
+  echo "$out" | tail -40 >&2
+  echo "fuzz.sh: build failed (is $build set up with clang and -Dfuzz=true?)" >&2
+  exit 1
+fi
 
 # A UBSan report ends the run (-fno-sanitize-recover) and shows where it happened.
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
@@ -63,7 +70,7 @@ for t in "${targets[@]}"; do
     >"$log" 2>&1 || rc=$?
   elapsed=$(($(date +%s) - start))
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  cov=$(grep -oE '^#[0-9]+.* cov: [0-9]+' "$log" | tail -1 | sed 's/.*cov: //')
+  cov=$(grep -oE '^#[0-9]+.* cov: [0-9]+' "$log" | tail -1 | sed 's/.*cov: //' || true)
   line="fuzz-$t: ${execs:-?} executions in ${elapsed} s, cov ${cov:-?}"
   if [[ $rc -eq 0 ]]; then
     echo "$line: ok"

@@ -181,3 +181,14 @@ TEST(CgroupPathsTest, ControllerListSplitsOnSpaces) {
 
 }  // namespace
 }  // namespace cginit
+
+// Found by fuzzing: "." / ".." / empty components must never lead outside the cgroup2 mount.
+TEST(CgroupPathsTest, CgroupDirectoryRefusesDotAndEmptyComponents) {
+  const cginit::Cgroup2Mount mount{"/sys/fs/cgroup", "/", false, false};
+  for (const char* path : {"/./..", "//..", "/ctr/..", "/ctr/./x", "/ctr//x", "/ctr/"}) {
+    EXPECT_FALSE(cginit::cgroupDirectory(mount, path).has_value()) << path;
+  }
+  ASSERT_TRUE(cginit::cgroupDirectory(mount, "/ctr/x").has_value());
+  EXPECT_EQ(*cginit::cgroupDirectory(mount, "/ctr/x"), "/sys/fs/cgroup/ctr/x");
+  EXPECT_EQ(*cginit::cgroupDirectory(mount, "/"), "/sys/fs/cgroup");
+}
