@@ -29,150 +29,13 @@
 
 #include "cginit/sys.h"
 
+#include "cgroup_test_util.h"
+
 namespace cginit {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string readText(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void writeText(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::trunc);
-  out << text;
-}
-
-bool contains(const std::vector<pid_t>& pids, pid_t pid) {
-  return std::find(pids.begin(), pids.end(), pid) != pids.end();
-}
-
-std::vector<pid_t> procsOf(const std::string& dir) {
-  auto pids = Cgroup::open(dir);
-  if (!pids) {
-    return {};
-  }
-  auto list = pids->procs();
-  return list ? *list : std::vector<pid_t>{};
-}
-
-/// Routes spdlog to a string for the lifetime of the object, then restores the default logger.
-class LogCapture {
- public:
-  LogCapture() : saved_(spdlog::default_logger()) {
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_st>(out_);
-    auto logger = std::make_shared<spdlog::logger>("capture", sink);
-    logger->set_level(spdlog::level::trace);
-    logger->set_pattern("[%l] %v");
-    spdlog::set_default_logger(logger);
-  }
-  ~LogCapture() { spdlog::set_default_logger(saved_); }
-  LogCapture(const LogCapture&) = delete;
-  LogCapture& operator=(const LogCapture&) = delete;
-
-  std::string text() const { return out_.str(); }
-  size_t count(std::string_view needle) const {
-    const std::string s = out_.str();
-    size_t n = 0;
-    for (auto pos = s.find(needle); pos != std::string::npos; pos = s.find(needle, pos + 1)) {
-      ++n;
-    }
-    return n;
-  }
-
- private:
-  std::shared_ptr<spdlog::logger> saved_;
-  std::ostringstream out_;
-};
-
-/// A temporary directory, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/cginit-cgroup-test-XXXXXX";
-    const char* dir = ::mkdtemp(tmpl);
-    path_ = dir != nullptr ? dir : "";
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-/// Makes `dir` look like a cgroup to the logic under test: the interface files as plain files.
-void makeFakeCgroup(const std::string& dir, const std::string& controllers = "") {
-  fs::create_directories(dir);
-  writeText(dir + "/cgroup.events", "populated 0\nfrozen 0\n");
-  writeText(dir + "/cgroup.procs", "");
-  writeText(dir + "/cgroup.controllers", controllers + "\n");
-  writeText(dir + "/cgroup.subtree_control", "\n");
-}
-
-UniqueFd openDir(const std::string& path) {
-  return UniqueFd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-}
-
-/// A forked child that waits in pause() with default signal handling; killed and reaped on
-/// destruction if it is still there.
-class ChildProcess {
- public:
-  ChildProcess() {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      sigset_t none;
-      sigemptyset(&none);
-      ::sigprocmask(SIG_SETMASK, &none, nullptr);
-      ::signal(SIGUSR1, SIG_DFL);
-      ::signal(SIGTERM, SIG_DFL);
-      for (;;) {
-        ::pause();
-      }
-    }
-    if (pid_ > 0) {
-      if (auto fd = sys::pidfdOpen(pid_)) {
-        pidfd_ = std::move(*fd);
-      }
-    }
-  }
-  ~ChildProcess() {
-    if (pid_ > 0 && !reaped_) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  ChildProcess(const ChildProcess&) = delete;
-  ChildProcess& operator=(const ChildProcess&) = delete;
-
-  pid_t pid() const { return pid_; }
-
-  /// Waits up to `timeout` for the child to end; returns its wait status, or -1.
-  int waitForExit(std::chrono::milliseconds timeout) {
-    pollfd pfd{pidfd_.get(), POLLIN, 0};
-    if (::poll(&pfd, 1, static_cast<int>(timeout.count())) != 1) {
-      return -1;
-    }
-    int status = 0;
-    if (::waitpid(pid_, &status, 0) != pid_) {
-      return -1;
-    }
-    reaped_ = true;
-    return status;
-  }
-
- private:
-  pid_t pid_ = -1;
-  UniqueFd pidfd_;
-  bool reaped_ = false;
-};
+using namespace cginit::test;  // NOLINT: the shared cgroup test helpers
 
 /// remove() as a gtest assertion that carries the error message.
 ::testing::AssertionResult removed(CgroupTree& tree) {
@@ -182,63 +45,6 @@ class ChildProcess {
   }
   return ::testing::AssertionFailure() << st.error().message;
 }
-
-/// The cgroup2 hierarchy to create test cgroups in, or empty when there is none we may use.
-std::string cgroup2Base() {
-  for (const char* base : {"/sys/fs/cgroup/unified", "/sys/fs/cgroup"}) {
-    struct statfs st {};
-    if (::statfs(base, &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC) {
-      return base;
-    }
-  }
-  return {};
-}
-
-void removeCgroupDir(const std::string& path) {
-  if (DIR* dir = ::opendir(path.c_str())) {
-    std::vector<std::string> subs;
-    while (const dirent* ent = ::readdir(dir)) {
-      const std::string name = ent->d_name;
-      if (ent->d_type == DT_DIR && name != "." && name != "..") {
-        subs.push_back(path + "/" + name);
-      }
-    }
-    ::closedir(dir);
-    for (const auto& sub : subs) {
-      removeCgroupDir(sub);
-    }
-  }
-  if (::rmdir(path.c_str()) != 0 && errno != ENOENT) {
-    ADD_FAILURE() << "rmdir " << path << ": " << std::strerror(errno);
-  }
-}
-
-/// A fresh cgroup under the cgroup2 hierarchy, removed (with its sub-cgroups) at the end.
-class TestCgroup {
- public:
-  explicit TestCgroup(const std::string& base) {
-    static int counter = 0;
-    path_ = base + "/cginit-test-" + std::to_string(::getpid()) + "-" + std::to_string(++counter);
-    if (::mkdir(path_.c_str(), 0755) != 0) {
-      ADD_FAILURE() << "mkdir " << path_ << ": " << std::strerror(errno);
-      path_.clear();
-    }
-  }
-  ~TestCgroup() {
-    if (!path_.empty()) {
-      removeCgroupDir(path_);
-    }
-  }
-  TestCgroup(const TestCgroup&) = delete;
-  TestCgroup& operator=(const TestCgroup&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-// ---------------------------------------------------------------------------------------------
-// Against real cgroup2 directories.
 
 class CgroupKernelTest : public ::testing::Test {
  protected:
@@ -251,7 +57,7 @@ class CgroupKernelTest : public ::testing::Test {
       GTEST_SKIP() << "no cgroup2 hierarchy at /sys/fs/cgroup/unified or /sys/fs/cgroup";
     }
     ownCgroup_ = readText("/proc/self/cgroup");
-    cg_ = std::make_unique<TestCgroup>(base_);
+    cg_ = std::make_unique<TestCgroup>(base_, "unit");
     ASSERT_FALSE(cg_->path().empty());
   }
   void TearDown() override {
