@@ -270,23 +270,25 @@ void Supervisor::sendToGroup(int signo) {
   }
 }
 
+void Supervisor::onReaped(pid_t pid, int status) {
+  if (pid == child_.pid) {
+    mainStatus_ = status;
+    spdlog::info("{} (pid {}) {}", argv_[0], pid, describeStatus(status));
+    return;
+  }
+  ++report_.reaped;
+  if (killed_ && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && !cgroup_) {
+    ++report_.killed;
+  }
+  if (options_.warnOnReap) {
+    spdlog::warn("reaped zombie pid {} ({})", pid, describeStatus(status));
+  } else {
+    spdlog::debug("reaped zombie pid {} ({})", pid, describeStatus(status));
+  }
+}
+
 void Supervisor::reapChildren() {
-  auto none = reapAll([this](pid_t pid, int status) {
-    if (pid == child_.pid) {
-      mainStatus_ = status;
-      spdlog::info("{} (pid {}) {}", argv_[0], pid, describeStatus(status));
-      return;
-    }
-    ++report_.reaped;
-    if (killed_ && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && !cgroup_) {
-      ++report_.killed;
-    }
-    if (options_.warnOnReap) {
-      spdlog::warn("reaped zombie pid {} ({})", pid, describeStatus(status));
-    } else {
-      spdlog::debug("reaped zombie pid {} ({})", pid, describeStatus(status));
-    }
-  });
+  auto none = reapAll([this](pid_t pid, int status) { onReaped(pid, status); });
   if (!none) {
     spdlog::error("{}", none.error().message);
   }
@@ -486,12 +488,7 @@ int Supervisor::finish() {
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
     for (;;) {
-      auto none = reapAll([this](pid_t pid, int status) {
-        if (pid != child_.pid) {
-          ++report_.reaped;
-          spdlog::debug("reaped zombie pid {} ({})", pid, describeStatus(status));
-        }
-      });
+      auto none = reapAll([this](pid_t pid, int status) { onReaped(pid, status); });
       const auto left =
           std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - steady_clock::now());
       if (!none || *none || left.count() <= 0) {

@@ -44,6 +44,8 @@ class Supervisor {
   void handleSignal(int signo);
   void forward(int signo);
   void sendToGroup(int signo);
+  /// Books one reaped child: the program's status, or a zombie counted (and warned of with -w).
+  void onReaped(pid_t pid, int status);
   void reapChildren();
   void onPidsEvent();
   void onStopTimeout();
