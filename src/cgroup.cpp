@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <ctime>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -69,20 +70,10 @@ Result<std::vector<pid_t>> collectProcs(const Cgroup& cg, int depth) {
 
 Status removeTree(const Cgroup& parent, const std::string& name, Clock::time_point deadline,
                   int depth) {
-  auto cg = parent.child(name);
-  if (!cg) {
-    return cg.error().code == ENOENT ? Status{} : Status(std::move(cg).error());
-  }
+  // rmdir first: an empty leaf, the usual case, needs nothing else. Only EBUSY calls for a look
+  // inside.
+  std::optional<Cgroup> cg;
   for (;;) {
-    if (depth < kMaxDepth) {
-      if (auto names = cg->children()) {
-        for (const auto& sub : *names) {
-          if (auto st = removeTree(*cg, sub, deadline, depth + 1); !st) {
-            return st;
-          }
-        }
-      }
-    }
     if ((injectFault(FaultOp::Rmdir, parent.fd(), name)
              ? -1
              : ::unlinkat(parent.fd(), name.c_str(), AT_REMOVEDIR)) == 0) {
@@ -91,9 +82,30 @@ Status removeTree(const Cgroup& parent, const std::string& name, Clock::time_poi
     if (errno == ENOENT) {
       return {};
     }
-    // EBUSY: still populated (a process is exiting) or a child cgroup appeared meanwhile.
+    // EBUSY: a child cgroup, or still populated (a process is exiting).
     if (errno != EBUSY || remainingMs(deadline) == 0) {
-      return sysError("rmdir", cg->path());
+      return sysError("rmdir", parent.path() + "/" + name);
+    }
+    if (!cg) {
+      auto opened = parent.child(name);
+      if (!opened) {
+        return opened.error().code == ENOENT ? Status{} : Status(std::move(opened).error());
+      }
+      cg.emplace(std::move(*opened));
+    }
+    bool removedChildren = false;
+    if (depth < kMaxDepth) {
+      if (auto names = cg->children()) {
+        for (const auto& sub : *names) {
+          if (auto st = removeTree(*cg, sub, deadline, depth + 1); !st) {
+            return st;
+          }
+          removedChildren = true;
+        }
+      }
+    }
+    if (removedChildren) {
+      continue;  // perhaps they were all that kept it busy
     }
     if (auto emptied =
             cg->waitForEvent("populated", 0, std::chrono::milliseconds(remainingMs(deadline)));
@@ -119,10 +131,12 @@ Result<std::map<std::string, uint64_t>> readKeyValuesFd(int fd) {
       }
       return sysError("pread");
     }
-    if (n == 0) {
+    text.append(buf, static_cast<size_t>(n));
+    // A *.events file is one seq_file record, produced whole on each read: a read that did not
+    // fill the buffer returned all of it, and a read for the EOF would be one more system call.
+    if (static_cast<size_t>(n) < sizeof buf) {
       break;
     }
-    text.append(buf, static_cast<size_t>(n));
   }
   return parseKeyValues(text);
 }
@@ -244,12 +258,12 @@ Result<std::map<std::string, uint64_t>> Cgroup::readKeyValues(const std::string&
   return kv;
 }
 
-Result<std::vector<pid_t>> Cgroup::procs() const {
+Result<std::vector<pid_t>> Cgroup::procs(size_t* outside) const {
   auto text = read("cgroup.procs");
   if (!text) {
     return std::move(text).error();
   }
-  auto pids = parsePidList(*text);
+  auto pids = parsePidList(*text, outside);
   if (!pids) {
     return std::move(pids).error().context(path_ + "/cgroup.procs");
   }

@@ -24,20 +24,17 @@ void forEachLine(std::string_view text, Fn&& fn) {
   }
 }
 
-/// Splits on single spaces; mountinfo fields never contain a raw space (it is escaped as \040).
-std::vector<std::string_view> splitSpaces(std::string_view line) {
-  std::vector<std::string_view> fields;
-  while (!line.empty()) {
-    const auto sp = line.find(' ');
-    if (sp != 0) {
-      fields.push_back(line.substr(0, sp));
-    }
-    if (sp == std::string_view::npos) {
-      break;
-    }
-    line.remove_prefix(sp + 1);
+/// Takes the next space-separated field off the front of `text`; empty when none is left.
+/// Mountinfo fields never contain a raw space (it is escaped as \040).
+std::string_view nextField(std::string_view& text) {
+  size_t start = 0;
+  while (start < text.size() && text[start] == ' ') {
+    ++start;
   }
-  return fields;
+  const size_t end = std::min(text.find(' ', start), text.size());
+  const auto field = text.substr(start, end - start);
+  text.remove_prefix(end);
+  return field;
 }
 
 bool hasOption(std::string_view options, std::string_view name) {
@@ -81,18 +78,27 @@ struct MountLine {
   std::string_view root, mountPoint, mountOptions, fstype, superOptions;
 };
 
+/// Views into `line`, no allocation: this runs for every line of mountinfo.
 std::optional<MountLine> splitMountLine(std::string_view line) {
-  const auto fields = splitSpaces(line);
   // id parent major:minor root mount-point options [optional fields...] - fstype source super
-  if (fields.size() < 10) {
-    return std::nullopt;
+  MountLine m;
+  for (int i = 0; i < 3; ++i) {
+    nextField(line);
   }
-  for (size_t i = 6; i + 3 < fields.size(); ++i) {
-    if (fields[i] == "-") {
-      return MountLine{fields[3], fields[4], fields[5], fields[i + 1], fields[i + 3]};
-    }
+  m.root = nextField(line);
+  m.mountPoint = nextField(line);
+  m.mountOptions = nextField(line);
+  std::string_view field;
+  do {
+    field = nextField(line);
+  } while (!field.empty() && field != "-");
+  m.fstype = nextField(line);
+  nextField(line);  // source
+  m.superOptions = nextField(line);
+  if (m.superOptions.empty()) {
+    return std::nullopt;  // no "-" separator, or fewer than three fields after it
   }
-  return std::nullopt;
+  return m;
 }
 
 }  // namespace
@@ -133,27 +139,33 @@ std::string unescapeMountField(std::string_view field) {
 }
 
 Result<Cgroup2Mount> findCgroup2Mount(std::string_view mountinfo) {
-  std::optional<Cgroup2Mount> found;
+  std::optional<MountLine> found;
   forEachLine(mountinfo, [&](std::string_view line) {
-    const auto m = splitMountLine(line);
-    if (!m || m->fstype != "cgroup2") {
+    // Most lines are other filesystems: a line without the word cannot have it as its fstype.
+    if (line.find("cgroup2") == std::string_view::npos) {
       return;
     }
-    found = Cgroup2Mount{unescapeMountField(m->mountPoint), unescapeMountField(m->root),
-                         hasOption(m->mountOptions, "ro") || hasOption(m->superOptions, "ro"),
-                         hasOption(m->superOptions, "nsdelegate")};
+    auto m = splitMountLine(line);
+    if (m && m->fstype == "cgroup2") {
+      found = m;
+    }
   });
   if (!found) {
     return Error{0, "no cgroup2 filesystem in /proc/self/mountinfo"};
   }
-  return *found;
+  return Cgroup2Mount{unescapeMountField(found->mountPoint), unescapeMountField(found->root),
+                      hasOption(found->mountOptions, "ro") || hasOption(found->superOptions, "ro"),
+                      hasOption(found->superOptions, "nsdelegate")};
 }
 
 bool hasCgroup1Mount(std::string_view mountinfo) {
   bool found = false;
   forEachLine(mountinfo, [&](std::string_view line) {
+    if (found || line.find("cgroup") == std::string_view::npos) {
+      return;  // as in findCgroup2Mount: the fstype must be in the line
+    }
     const auto m = splitMountLine(line);
-    found = found || (m && m->fstype == "cgroup");
+    found = m && m->fstype == "cgroup";
   });
   return found;
 }
@@ -227,9 +239,12 @@ Result<std::map<std::string, uint64_t>> parseKeyValues(std::string_view text) {
   return out;
 }
 
-Result<std::vector<pid_t>> parsePidList(std::string_view text) {
+Result<std::vector<pid_t>> parsePidList(std::string_view text, size_t* outside) {
   std::vector<pid_t> pids;
   std::optional<Error> error;
+  if (outside != nullptr) {
+    *outside = 0;
+  }
   forEachLine(text, [&](std::string_view raw) {
     const auto line = trim(raw);
     if (line.empty() || error) {
@@ -237,8 +252,11 @@ Result<std::vector<pid_t>> parsePidList(std::string_view text) {
     }
     const auto pid = parseNumber<pid_t>(line);
     if (pid && *pid == 0) {
-      // The kernel lists a process of another PID namespace as 0: it cannot be moved from here.
-      error = Error{0, "a process outside cginit's PID namespace (pid 0) is in this cgroup"};
+      // The kernel lists a process of another PID namespace as 0: it has no pid that could be
+      // signalled or moved from here, but the rest of the list still counts.
+      if (outside != nullptr) {
+        ++*outside;
+      }
       return;
     }
     if (!pid || *pid < 0) {
@@ -255,7 +273,8 @@ Result<std::vector<pid_t>> parsePidList(std::string_view text) {
 
 std::vector<std::string> parseControllerList(std::string_view text) {
   std::vector<std::string> out;
-  for (const auto word : splitSpaces(trim(text.substr(0, text.find('\n'))))) {
+  text = trim(text.substr(0, text.find('\n')));
+  for (auto word = nextField(text); !word.empty(); word = nextField(text)) {
     out.emplace_back(word);
   }
   return out;

@@ -35,6 +35,7 @@ constexpr int kMoveRounds = 100;    // bound for "move until <root> is empty"
 constexpr int kEnableAttempts = 3;  // EBUSY when a process slipped into <root> meanwhile
 constexpr auto kFreezeWait = std::chrono::milliseconds(500);
 constexpr auto kKillFallbackTime = std::chrono::milliseconds(1000);
+constexpr int kMaxAncestors = 256;  // bound for the walk up the process tree
 
 /// The one warning (Auto) or the Error (Required) for a reason not to manage a cgroup.
 Result<std::optional<CgroupTree>> notManaged(const CgroupRequest& request, Error error) {
@@ -139,24 +140,39 @@ std::optional<uint64_t> parseCounter(std::string_view text) {
   return value;
 }
 
-/// Why <root> cannot be managed (hierarchy root, not writable), or success.
+/// Why <root> cannot be managed (the hierarchy root), or success. Whether it is writable shows
+/// in the first write (mkdir of init/, the move into it): see notWritable().
 Status checkManageable(const Cgroup& root) {
   // The hierarchy root has no cgroup.events; managing it would move every process of the machine.
   if (!root.hasFile("cgroup.events")) {
     return Error{0, fmt::format("{} is the root of the cgroup hierarchy (no cgroup.events): {}",
                                 root.path(), kOwnCgroupHint)};
   }
-  for (const char* file : {".", "cgroup.procs", "cgroup.subtree_control"}) {
-    if (injectFault(FaultOp::Access, root.fd(), file) ||
-        ::faccessat(root.fd(), file, W_OK, AT_EACCESS) != 0) {
-      auto err = sysError("access", fmt::format("{}/{}", root.path(), file));
-      err.message =
-          fmt::format("{} is not writable ({}): {}", root.path(), err.message,
-                      err.code == EROFS ? kWritableHint : "the cgroup must be delegated to cginit");
-      return err;
-    }
-  }
   return {};
+}
+
+/// A permission error of the first writes into <root> says that the cgroup is not delegated
+/// (or cgroupfs is read-only): the message says so and how to fix it. Other errors pass as is.
+Error notWritable(const Cgroup& root, Error error) {
+  if (error.code == EACCES || error.code == EPERM || error.code == EROFS) {
+    error.message =
+        fmt::format("{} is not writable ({}): {}", root.path(), error.message,
+                    error.code == EROFS ? kWritableHint : "the cgroup must be delegated to cginit");
+  }
+  return error;
+}
+
+/// The file's text, or nullopt when it does not exist (an interface file of a controller that is
+/// not enabled, or that this kernel does not have): one open instead of an access() probe first.
+Result<std::optional<std::string>> readIfPresent(const Cgroup& cg, const std::string& file) {
+  auto text = cg.read(file);
+  if (!text) {
+    if (text.error().code == ENOENT) {
+      return std::optional<std::string>{};
+    }
+    return std::move(text).error();
+  }
+  return std::optional<std::string>(std::move(*text));
 }
 
 /// The controllers to enable in <root> and the files to write into workload/.
@@ -167,18 +183,15 @@ struct Plan {
 
 /// Checks pids.max and the limits against <root>/cgroup.controllers. A missing controller is an
 /// Error in Required mode, and a warning naming it (the limit is skipped) in Auto mode.
-Result<Plan> planControllers(const Cgroup& root, const CgroupRequest& request) {
-  auto available = root.controllers();
-  if (!available) {
-    return std::move(available).error();
-  }
+Result<Plan> planControllers(const std::vector<std::string>& available, const Cgroup& root,
+                             const CgroupRequest& request) {
   Plan plan;
   const auto add = [&](const std::string& file, const std::string& value) -> Status {
     if (!isValidLimitFile(file)) {
       return usageError("invalid cgroup limit file '" + file + "'");
     }
     const std::string controller(limitController(file));
-    if (contains(*available, controller)) {
+    if (contains(available, controller)) {
       if (!contains(plan.controllers, controller)) {
         plan.controllers.push_back(controller);
       }
@@ -188,7 +201,7 @@ Result<Plan> planControllers(const Cgroup& root, const CgroupRequest& request) {
     Error missing{0, fmt::format("controller {} is not available in {}/cgroup.controllers "
                                  "(available: {}), so {}={} cannot be applied; the parent cgroup "
                                  "must delegate it",
-                                 controller, root.path(), joinOrNone(*available), file, value)};
+                                 controller, root.path(), joinOrNone(available), file, value)};
     if (request.required) {
       return missing;
     }
@@ -199,7 +212,7 @@ Result<Plan> planControllers(const Cgroup& root, const CgroupRequest& request) {
     if (auto st = add("pids.max", *request.pidsMax); !st) {
       return std::move(st).error();
     }
-  } else if (contains(*available, "pids")) {
+  } else if (contains(available, "pids")) {
     plan.controllers.emplace_back("pids");  // for pids.events and pids.peak
   }
   for (const auto& [file, value] : request.limits) {
@@ -243,15 +256,21 @@ Status CgroupTree::build(const CgroupRequest& request) {
   if (auto usable = checkManageable(root_); !usable) {
     return usable;
   }
-  auto plan = planControllers(root_, request);
+  auto available = root_.controllers();
+  if (!available) {
+    return std::move(available).error();
+  }
+  available_ = std::move(*available);
+  auto plan = planControllers(available_, root_, request);
   if (!plan) {
     return std::move(plan).error();
   }
+  self_ = ::getpid();
   // init/ and workload/, then everything out of <root>, and only then the controllers: enabling
   // a threaded one (pids, cpu) while <root> has processes makes it a thread root for good.
   auto init = root_.child("init", true, &createdInit_);
   if (!init) {
-    return std::move(init).error();
+    return notWritable(root_, std::move(init).error());
   }
   init_ = std::move(*init);
   auto workload = root_.child("workload", true, &createdWorkload_);
@@ -260,7 +279,7 @@ Status CgroupTree::build(const CgroupRequest& request) {
   }
   workload_ = std::move(*workload);
   if (auto moved = moveRootToInit(); !moved) {
-    return moved;
+    return notWritable(root_, std::move(moved).error());
   }
   if (auto enabled = enableControllers(plan->controllers); !enabled) {
     return enabled;
@@ -282,7 +301,9 @@ Status CgroupTree::build(const CgroupRequest& request) {
     return std::move(events).error();
   }
   eventsFd_ = std::move(*events);
-  if (workload_.hasFile("pids.events")) {
+  // pids.events exists where pids is enabled for workload/, which needs it in <root>'s
+  // cgroup.controllers: without it there is nothing to open.
+  if (contains(available_, "pids")) {
     if (auto pidsEvents = workload_.openFile("pids.events")) {
       pidsEventsFd_ = std::move(*pidsEvents);
     } else {
@@ -295,6 +316,9 @@ Status CgroupTree::build(const CgroupRequest& request) {
 }
 
 Status CgroupTree::enableControllers(const std::vector<std::string>& wanted) {
+  if (wanted.empty()) {
+    return {};  // nothing to compare with cgroup.subtree_control
+  }
   auto current = root_.subtreeControl();
   if (!current) {
     return std::move(current).error();
@@ -322,18 +346,26 @@ Status CgroupTree::enableControllers(const std::vector<std::string>& wanted) {
     }
     return std::move(enabled).error().context("enabling controllers");
   }
+  rootHasControllers_ = !current->empty() || !toEnable.empty();
   enabled_ = std::move(toEnable);
   return {};
 }
 
 Status CgroupTree::moveRootToInit() {
-  const pid_t self = ::getpid();
+  const pid_t self = self_;
   for (int round = 0; round < kMoveRounds; ++round) {
-    auto pids = root_.procs();
+    size_t outside = 0;
+    auto pids = root_.procs(&outside);
     if (!pids) {
       return std::move(pids).error();
     }
     if (pids->empty()) {
+      if (outside > 0) {
+        // Listed as pid 0: no pid to write into init/cgroup.procs, so <root> cannot be emptied.
+        return Error{0, fmt::format("{} holds {} process(es) outside cginit's PID namespace "
+                                    "(pid 0 in cgroup.procs), which cannot be moved into init/",
+                                    root_.path(), outside)};
+      }
       return {};
     }
     // cginit first, so that it is in init/ however the rest goes.
@@ -366,6 +398,7 @@ Status CgroupTree::teardown() {
     createdWorkload_ = false;
   }
   workload_ = Cgroup();
+  rootHasControllers_ = false;
   if (!enabled_.empty()) {
     // So that <root> may hold processes again (no-internal-processes rule).
     if (auto st = root_.setControllers(enabled_, false); !st && !isGone(st.error())) {
@@ -408,21 +441,29 @@ Result<std::vector<pid_t>> CgroupTree::workloadPids() const {
   return pids;
 }
 
-Result<size_t> CgroupTree::signalWorkload(int signo) {
+Result<size_t> CgroupTree::signalWorkload(int signo, bool thenContinue) {
+  // An empty workload/ (the usual state after a clean exit) needs no freeze, list or thaw: one
+  // read through the events fd that is open anyway.
+  auto populated = workloadPopulated();
+  if (!populated) {
+    return std::move(populated).error();
+  }
+  if (!*populated) {
+    return size_t{0};
+  }
   // Frozen, nothing in workload/ can fork a child that the list below misses, nor exit and
   // have its pid reused before the kill. Leave a freeze that someone else set alone.
   bool thaw = false;
-  if (workload_.hasFile("cgroup.freeze")) {
-    auto state = workload_.read("cgroup.freeze");
-    if (state && state->substr(0, 1) == "0") {
-      auto frozen = workload_.freeze(true, kFreezeWait);
-      thaw = frozen.has_value();
-      if (!frozen) {
-        spdlog::debug("{}", frozen.error().message);
-      } else if (!*frozen) {
-        spdlog::debug("{} did not freeze within {} ms; signalling anyway", workload_.path(),
-                      kFreezeWait.count());
-      }
+  if (auto state = readIfPresent(workload_, "cgroup.freeze"); !state) {
+    spdlog::debug("{}", state.error().message);
+  } else if (*state && (*state)->substr(0, 1) == "0") {
+    auto frozen = workload_.freeze(true, kFreezeWait);
+    thaw = frozen.has_value();
+    if (!frozen) {
+      spdlog::debug("{}", frozen.error().message);
+    } else if (!*frozen) {
+      spdlog::debug("{} did not freeze within {} ms; signalling anyway", workload_.path(),
+                    kFreezeWait.count());
     }
   }
   auto pids = workloadPids();
@@ -432,6 +473,11 @@ Result<size_t> CgroupTree::signalWorkload(int signo) {
     for (const pid_t pid : *pids) {
       if (::kill(pid, signo) == 0) {
         ++count;
+        // Pending until the thaw, like the signal before it: a stopped process that was sent
+        // the stop signal acts on it once it is continued.
+        if (thenContinue && ::kill(pid, SIGCONT) != 0 && errno != ESRCH && !error) {
+          error = sysError("kill", std::to_string(pid));
+        }
       } else if (errno != ESRCH && !error) {
         error = sysError("kill", std::to_string(pid));
       }
@@ -508,27 +554,33 @@ Result<uint64_t> CgroupTree::pidsMaxEvents() const {
 }
 
 Result<std::optional<uint64_t>> CgroupTree::pidsPeak() const {
-  if (!workload_.hasFile("pids.peak")) {
-    return std::optional<uint64_t>{};
+  if (!pidsEventsFd_) {
+    return std::optional<uint64_t>{};  // pids is not enabled for workload/: no pids.peak either
   }
-  auto text = workload_.read("pids.peak");
-  if (!text) {
-    return std::move(text).error();
+  auto text = readIfPresent(workload_, "pids.peak");  // absent before Linux 6.1
+  if (!text || !*text) {
+    return text ? Result<std::optional<uint64_t>>(std::optional<uint64_t>{})
+                : Result<std::optional<uint64_t>>(std::move(text).error());
   }
-  const auto value = parseCounter(*text);
+  const auto value = parseCounter(**text);
   if (!value) {
-    return Error{0, fmt::format("{}/pids.peak: invalid value '{}'", workload_.path(), *text)};
+    return Error{0, fmt::format("{}/pids.peak: invalid value '{}'", workload_.path(), **text)};
   }
   return std::optional<uint64_t>(value);
 }
 
 Result<std::optional<uint64_t>> CgroupTree::oomKills() const {
-  if (!workload_.hasFile("memory.events")) {
-    return std::optional<uint64_t>{};
+  if (!contains(available_, "memory")) {
+    return std::optional<uint64_t>{};  // memory cannot be enabled for workload/: no memory.events
   }
-  auto kv = workload_.readKeyValues("memory.events");
+  auto text = readIfPresent(workload_, "memory.events");
+  if (!text || !*text) {
+    return text ? Result<std::optional<uint64_t>>(std::optional<uint64_t>{})
+                : Result<std::optional<uint64_t>>(std::move(text).error());
+  }
+  auto kv = parseKeyValues(**text);
   if (!kv) {
-    return std::move(kv).error();
+    return std::move(kv).error().context(workload_.path() + "/memory.events");
   }
   const auto it = kv->find("oom_kill");
   return it == kv->end() ? std::optional<uint64_t>{} : std::optional<uint64_t>(it->second);
@@ -536,8 +588,16 @@ Result<std::optional<uint64_t>> CgroupTree::oomKills() const {
 
 Status CgroupTree::adoptStrangers() {
   Status first;
-  const pid_t self = ::getpid();
+  // cginit, what shared <root> with it at start, its ancestors (a tracer as PID 1, a shell that
+  // started it) and PID 1 stay where they are. The ancestors are looked up only when needed.
+  std::vector<pid_t> keep = residents_;
+  bool ancestorsKnown = false;
   for (const Cgroup* from : {&init_, &root_}) {
+    if (from == &root_ && rootHasControllers_) {
+      // No-internal-processes: with controllers enabled in <root> and init/ populated, the
+      // kernel lets nobody join <root> (EBUSY), so there is nobody to look for.
+      continue;
+    }
     auto pids = from->procs();
     if (!pids) {
       if (isGone(pids.error())) {
@@ -548,10 +608,14 @@ Status CgroupTree::adoptStrangers() {
       }
       continue;
     }
-    for (const pid_t pid : *pids) {
-      if (pid == self || std::find(residents_.begin(), residents_.end(), pid) != residents_.end()) {
-        continue;  // cginit and what shared <root> with it at start (e.g. its parent) stay
-      }
+    auto strangers = selectStrangers(*pids, self_, keep);
+    if (!strangers.empty() && !ancestorsKnown) {
+      ancestorsKnown = true;
+      const auto ancestors = ancestorsOf(self_);
+      keep.insert(keep.end(), ancestors.begin(), ancestors.end());
+      strangers = selectStrangers(*pids, self_, keep);
+    }
+    for (const pid_t pid : strangers) {
       if (auto st = workload_.moveProc(pid); st) {
         spdlog::info("moved process {} from {} into workload/", pid, from->path());
       } else if (st.error().code != ESRCH && first) {
@@ -560,6 +624,64 @@ Status CgroupTree::adoptStrangers() {
     }
   }
   return first;
+}
+
+std::vector<pid_t> selectStrangers(const std::vector<pid_t>& found, pid_t self,
+                                   const std::vector<pid_t>& keep) {
+  std::vector<pid_t> strangers;
+  for (const pid_t pid : found) {
+    // PID 1 is cginit itself or, when cginit is not PID 1, an init of its own that it must
+    // never freeze or kill.
+    if (pid <= 1 || pid == self || std::find(keep.begin(), keep.end(), pid) != keep.end()) {
+      continue;
+    }
+    strangers.push_back(pid);
+  }
+  return strangers;
+}
+
+std::optional<pid_t> parseStatParent(std::string_view stat) {
+  // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so start after the last ')'.
+  const auto close = stat.rfind(')');
+  if (close == std::string_view::npos || stat.size() < close + 4) {
+    return std::nullopt;
+  }
+  std::string_view rest = stat.substr(close + 2);  // "S ppid ..."
+  const auto space = rest.find(' ');
+  if (space == std::string_view::npos) {
+    return std::nullopt;
+  }
+  rest.remove_prefix(space + 1);
+  pid_t ppid = 0;
+  const auto [ptr, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), ppid);
+  if (ec != std::errc() || ptr == rest.data() || ppid < 0 ||
+      (ptr != rest.data() + rest.size() && *ptr != ' ')) {
+    return std::nullopt;
+  }
+  return ppid;
+}
+
+std::vector<pid_t> ancestorsOf(pid_t pid) {
+  std::vector<pid_t> chain;
+  pid_t current = pid;
+  pid_t parent = pid == ::getpid() ? ::getppid() : -1;
+  for (int depth = 0; depth < kMaxAncestors; ++depth) {
+    if (parent < 0) {
+      auto stat = sys::readFileAt(AT_FDCWD, fmt::format("/proc/{}/stat", current));
+      const auto ppid = stat ? parseStatParent(*stat) : std::nullopt;
+      if (!ppid) {
+        break;  // gone, or /proc not readable: the chain known so far
+      }
+      parent = *ppid;
+    }
+    // 0: the parent is outside this PID namespace (or `current` is the kernel's init).
+    if (parent == 0 || std::find(chain.begin(), chain.end(), parent) != chain.end()) {
+      break;
+    }
+    chain.push_back(parent);
+    current = std::exchange(parent, -1);
+  }
+  return chain;
 }
 
 }  // namespace cginit

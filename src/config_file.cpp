@@ -24,6 +24,9 @@
 #define TOML_HEADER_ONLY 1
 #endif
 #define TOML_ASSERT(expr) static_assert(true)
+// Floats through std::from_chars instead of a std::stringstream (toml++ assumes GCC lacks it; GCC
+// 11+ has it), which keeps iostreams and std::locale out of the static binary.
+#define TOML_FLOAT_CHARCONV 1
 #include <toml++/toml.h>
 
 #include "cginit/duration.h"

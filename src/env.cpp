@@ -3,6 +3,8 @@
 #include "cginit/env.h"
 
 #include <charconv>
+#include <cstring>
+#include <vector>
 
 #include "cginit/duration.h"
 
@@ -41,6 +43,27 @@ Status setFrom(Result<T> parsed, std::optional<T>& slot, const char* name) {
 }
 
 }  // namespace
+
+EnvLookup environmentLookup(char* const* envp) {
+  std::vector<const char*> entries;
+  for (char* const* e = envp; *e != nullptr; ++e) {
+    // The first letter first: most of an environment starts with neither prefix.
+    const char* entry = *e;
+    if ((entry[0] == 'C' && std::strncmp(entry, "CGINIT_", 7) == 0) ||
+        (entry[0] == 'T' && std::strncmp(entry, "TINI_", 5) == 0)) {
+      entries.push_back(entry);
+    }
+  }
+  return [entries = std::move(entries)](const char* name) -> const char* {
+    const size_t length = std::strlen(name);
+    for (const char* entry : entries) {
+      if (std::strncmp(entry, name, length) == 0 && entry[length] == '=') {
+        return entry + length + 1;
+      }
+    }
+    return nullptr;
+  };
+}
 
 Result<EnvResult> parseEnvironment(const EnvLookup& lookup) {
   EnvResult out;

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
-// The only place that configures spdlog: stderr sink, "[cginit]" pattern, level.
+// The only place that configures spdlog: stderr sink, "[cginit] [level] message" lines, level.
 #include "cginit/log.h"
 
 #include <array>
 #include <memory>
 
+#include <spdlog/formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -29,6 +30,27 @@ spdlog::level::level_enum toSpdlog(Verbosity verbosity) {
   return spdlog::level::warn;
 }
 
+void append(spdlog::memory_buf_t& dest, std::string_view text) {
+  dest.append(text.data(), text.data() + text.size());
+}
+
+/// Writes what the pattern "[cginit] [%l] %v" wrote, byte for byte, without compiling a pattern
+/// or reading the clock and the time zone as spdlog's pattern_formatter does.
+class LineFormatter final : public spdlog::formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    append(dest, "[cginit] [");
+    const spdlog::string_view_t level = spdlog::level::to_string_view(msg.level);
+    append(dest, std::string_view(level.data(), level.size()));
+    append(dest, "] ");
+    append(dest, std::string_view(msg.payload.data(), msg.payload.size()));
+    dest.push_back('\n');
+  }
+  std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<LineFormatter>();
+  }
+};
+
 }  // namespace
 
 void initLogging(Verbosity verbosity) {
@@ -36,9 +58,10 @@ void initLogging(Verbosity verbosity) {
   if (!configured) {
     // One single-threaded stderr sink, no colour; stderr is unbuffered so every line is flushed.
     auto sink = std::make_shared<spdlog::sinks::stderr_sink_st>();
-    auto logger = std::make_shared<spdlog::logger>("cginit", std::move(sink));
-    logger->set_pattern("[cginit] [%l] %v");
-    spdlog::set_default_logger(std::move(logger));
+    sink->set_formatter(std::make_unique<LineFormatter>());
+    // The registry has built its default logger (stdout, colour) by now: give it this sink
+    // instead of building and registering another logger.
+    spdlog::default_logger_raw()->sinks().assign(1, std::move(sink));
     configured = true;
   }
   spdlog::set_level(toSpdlog(verbosity));

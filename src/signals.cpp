@@ -24,7 +24,20 @@ Status blockSignals(const sigset_t& mask) {
   return {};
 }
 
+Status keepChildExitStatus() {
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  if (::sigaction(SIGCHLD, &dfl, nullptr) < 0) {
+    return sysError("sigaction", "SIGCHLD");
+  }
+  return {};
+}
+
 void resetSignalsForExec() {
+  // cginit installs no handler, so only dispositions inherited as SIG_IGN differ from SIG_DFL.
+  // Learning that set first (the SigIgn line of /proc/self/status) measured slower than these
+  // ~60 rt_sigaction calls, which are among the cheapest system calls (~0.15 us each).
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
   sigemptyset(&dfl.sa_mask);
@@ -47,24 +60,22 @@ Result<SignalFd> SignalFd::open(const sigset_t& mask) {
   return SignalFd(std::move(fd));
 }
 
-Result<std::optional<signalfd_siginfo>> SignalFd::read() {
-  signalfd_siginfo info;
-  for (;;) {
-    const ssize_t n = ::read(fd_.get(), &info, sizeof info);
-    if (n == static_cast<ssize_t>(sizeof info)) {
-      return std::optional<signalfd_siginfo>(info);
-    }
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0 && errno == EAGAIN) {
-      return std::optional<signalfd_siginfo>();
-    }
-    if (n < 0) {
-      return sysError("read", "signalfd");
-    }
+Result<std::span<const signalfd_siginfo>> SignalFd::read(std::span<signalfd_siginfo> buffer) {
+  ssize_t n;
+  do {
+    n = ::read(fd_.get(), buffer.data(), buffer.size_bytes());
+  } while (n < 0 && errno == EINTR);
+  if (n < 0 && errno == EAGAIN) {
+    n = 0;
+  } else if (n < 0) {
+    return sysError("read", "signalfd");
+  }
+  // The kernel hands out whole records only.
+  const auto bytes = static_cast<size_t>(n);
+  if (bytes % sizeof(signalfd_siginfo) != 0) {
     return errnoError(EIO, "read", "signalfd (short read)");
   }
+  return std::span<const signalfd_siginfo>(buffer.first(bytes / sizeof(signalfd_siginfo)));
 }
 
 }  // namespace cginit

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -55,24 +56,29 @@ Result<Pipe> makePipe() {
   ::_exit(127);
 }
 
-/// clone3 with the flags we can get, falling back step by step: without CLONE_INTO_CGROUP
-/// (kernels before 5.7), then plain fork() (no clone3 before 5.3). `placed` says whether the
-/// child starts inside the cgroup already.
-Result<pid_t> cloneChild(int cgroupFd, UniqueFd& pidfd, bool& placed) {
-  placed = false;
+/// ENOSYS, E2BIG or EINVAL from clone3: the kernel lacks clone3 itself or one of its flags.
+bool kernelLacks(const Error& err) {
+  return err.code == ENOSYS || err.code == E2BIG || err.code == EINVAL;
+}
+
+/// clone3 straight into the cgroup where the kernel can (5.7), else clone3 without it, else fork()
+/// (no clone3 before 5.3). When the child does not start inside its cgroup, `goPipe` is set: the
+/// child waits on it until the parent has moved it there.
+Result<pid_t> cloneChild(int cgroupFd, UniqueFd& pidfd, std::optional<Pipe>& goPipe) {
   if (cgroupFd >= 0) {
     auto r = sys::clone3({.pidfd = true, .cgroupFd = cgroupFd}, pidfd);
-    if (r) {
-      placed = true;
+    if (r || !kernelLacks(r.error())) {
       return r;
     }
-    if (r.error().code != ENOSYS && r.error().code != E2BIG && r.error().code != EINVAL) {
-      return std::move(r).error();
-    }
     spdlog::debug("{}; falling back to moving the program into its cgroup", r.error().message);
+    auto pipe = makePipe();
+    if (!pipe) {
+      return std::move(pipe).error();
+    }
+    goPipe = std::move(*pipe);
   }
   auto r = sys::clone3({.pidfd = true}, pidfd);
-  if (r || (r.error().code != ENOSYS && r.error().code != E2BIG && r.error().code != EINVAL)) {
+  if (r || !kernelLacks(r.error())) {
     return r;
   }
   const pid_t pid = ::fork();
@@ -100,45 +106,36 @@ Result<SpawnResult> spawnProgram(const SpawnRequest& request) {
   if (!errPipe) {
     return std::move(errPipe).error();
   }
-  // Created up front: the fallback decision is made after the clone, in the parent.
-  auto goPipe = makePipe();
-  if (!goPipe) {
-    return std::move(goPipe).error();
-  }
 
   SpawnResult result;
-  bool placed = false;
-  auto pid = cloneChild(request.cgroupFd, result.child.pidfd, placed);
+  std::optional<Pipe> goPipe;
+  auto pid = cloneChild(request.cgroupFd, result.child.pidfd, goPipe);
   if (!pid) {
     return std::move(pid).error();
   }
-  const bool mustPlace = request.cgroupFd >= 0 && !placed;
   if (*pid == 0) {
-    childMain(argv.data(), errPipe->write.get(), mustPlace ? goPipe->read.get() : -1,
+    childMain(argv.data(), errPipe->write.get(), goPipe ? goPipe->read.get() : -1,
               request.foreground);
   }
   result.child.pid = *pid;
   errPipe->write.reset();
-  goPipe->read.reset();
-  // Also from the parent, so that group signals work before the child has run (shell practice).
-  // EACCES (the child already exec'd) and ESRCH are harmless.
-  ::setpgid(*pid, *pid);
+  // No setpgid() from here as well: the child makes its own group before it execs, and the
+  // read below returns only after its exec (or its failure), so no group signal can come first.
 
-  if (mustPlace) {
+  if (goPipe) {
+    goPipe->read.reset();
     Status st = request.placeInCgroup ? request.placeInCgroup(*pid)
                                       : Status(Error{0, "no way to place the program"});
-    if (!st) {
+    if (st) {
+      st = sys::writeAll(goPipe->write.get(), "g");
+    }
+    goPipe.reset();
+    if (!st) {  // the child is still waiting for its "g": it never runs outside its cgroup
       ::kill(*pid, SIGKILL);
       ::waitpid(*pid, nullptr, 0);
       return std::move(st).error().context("moving the program into its cgroup");
     }
-    if (auto w = sys::writeAll(goPipe->write.get(), "g"); !w) {
-      ::kill(*pid, SIGKILL);
-      ::waitpid(*pid, nullptr, 0);
-      return std::move(w).error();
-    }
   }
-  goPipe->write.reset();
 
   int err = 0;
   ssize_t n;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 
 #include <spdlog/spdlog.h>
 
@@ -64,6 +65,9 @@ Status Supervisor::prepare() {
   }
   const sigset_t mask = handledSignals();
   if (auto st = blockSignals(mask); !st) {
+    return st;
+  }
+  if (auto st = keepChildExitStatus(); !st) {
     return st;
   }
   auto sfd = SignalFd::open(mask);
@@ -148,21 +152,14 @@ Result<int> Supervisor::run() {
   if (auto st = loop_->watch(signalFd_->fd(), EPOLLIN, [this](uint32_t) { onSignals(); }); !st) {
     spdlog::error("watching signals: {}", st.error().message);
   }
-  if (child_.pidfd) {
-    auto st = loop_->watch(child_.pidfd.get(), EPOLLIN, [this](uint32_t) { reapChildren(); });
-    if (!st) {
-      spdlog::warn("watching the program's pidfd: {}", st.error().message);
-    }
-  }
   if (cgroup_ && cgroup_->pidsEventsFd() >= 0) {
     auto st = loop_->watch(cgroup_->pidsEventsFd(), EPOLLPRI, [this](uint32_t) { onPidsEvent(); });
     if (!st) {
       spdlog::warn("watching pids.events: {}", st.error().message);
     }
   }
-  // The program may have exited before the watches existed; its SIGCHLD is queued, but reaping
-  // once here costs nothing and makes the start-up race impossible to lose.
-  reapChildren();
+  // SIGCHLD was blocked before the program started, so an exit that came before these watches
+  // is queued in the signalfd, which is level-triggered: the first epoll_wait reports it.
   if (auto st = loop_->run(); !st) {
     // Only a broken epoll fd gets here; spinning on it would be worse than ending. Leave nothing
     // running behind, and do not report success for a program whose status is unknown.
@@ -176,16 +173,21 @@ Result<int> Supervisor::run() {
 }
 
 void Supervisor::onSignals() {
+  std::array<signalfd_siginfo, 8> buffer;
   for (;;) {
-    auto info = signalFd_->read();
-    if (!info) {
-      spdlog::error("{}", info.error().message);
+    auto got = signalFd_->read(buffer);
+    if (!got) {
+      spdlog::error("{}", got.error().message);
       return;
     }
-    if (!*info) {
+    for (const signalfd_siginfo& info : *got) {
+      handleSignal(static_cast<int>(info.ssi_signo));
+    }
+    // A read that did not fill the buffer emptied the queue: a read that could only return
+    // EAGAIN would be one more system call per wake-up. A signal arriving now wakes epoll again.
+    if (got->size() < buffer.size()) {
       return;
     }
-    handleSignal(static_cast<int>((*info)->ssi_signo));
   }
 }
 
@@ -271,6 +273,8 @@ void Supervisor::sendToGroup(int signo) {
 }
 
 void Supervisor::onReaped(pid_t pid, int status) {
+  // Its pid may now be reused by a new child, which has not had the stop signal.
+  std::erase(drainSignalled_, pid);
   if (pid == child_.pid) {
     mainStatus_ = status;
     spdlog::info("{} (pid {}) {}", argv_[0], pid, describeStatus(status));
@@ -293,13 +297,18 @@ void Supervisor::reapChildren() {
     spdlog::error("{}", none.error().message);
   }
   if (mainStatus_ && child_.pidfd) {
-    loop_->unwatch(child_.pidfd.get());
-    child_.pidfd.reset();
+    child_.pidfd.reset();  // the pid may be reused from now on: signals go nowhere
   }
   if (state_ == State::Running && mainStatus_) {
-    startDrain();
-  } else if (state_ == State::Draining && none && *none && !cgroup_) {
-    finishDrain();  // without a cgroup, "no child left" is the only sign that all are gone
+    startDrain(none && *none);
+  } else if (state_ == State::Draining && none && !cgroup_) {
+    if (*none) {
+      finishDrain();  // without a cgroup, "no child left" is the only sign that all are gone
+    } else if (!pid1_) {
+      // A child that died may have left children of its own, now re-parented to cginit: they
+      // get what the others got.
+      signalChildren(report_.drain == DrainOutcome::Killed ? SIGKILL : options_.stopSignal);
+    }
   }
 }
 
@@ -360,28 +369,74 @@ void Supervisor::killEverything() {
   if (!mainStatus_) {
     ::kill(child_.pid, SIGKILL);
   }
+  signalChildren(SIGKILL);
 }
 
-void Supervisor::signalLeftovers(int signo, bool& anyone) {
+size_t Supervisor::signalChildren(int signo) {
+  auto children = listChildren();
+  if (!children) {
+    if (!childrenWarned_) {
+      childrenWarned_ = true;
+      spdlog::warn(
+          "listing cginit's children: {}; orphans that left the program's process group "
+          "are not signalled",
+          children.error().message);
+    }
+    return 0;
+  }
+  // No reaping happens in this loop, so every listed pid is still the child it was (a zombie at
+  // worst): kill() cannot hit a stranger that reused a pid.
+  size_t count = 0;
+  for (const pid_t pid : *children) {
+    if (signo != SIGKILL) {
+      if (std::find(drainSignalled_.begin(), drainSignalled_.end(), pid) != drainSignalled_.end()) {
+        continue;  // once is enough for the polite signal
+      }
+      drainSignalled_.push_back(pid);
+      if (::getpgid(pid) == child_.pid) {
+        continue;  // a member of the program's process group, which got it with the group
+      }
+    }
+    if (::kill(pid, signo) == 0) {
+      ++count;
+      if (signo != SIGKILL) {
+        ::kill(pid, SIGCONT);
+      }
+    } else if (errno != ESRCH) {
+      spdlog::error("{}", sysError("kill", std::to_string(pid)).message);
+    }
+  }
+  return count;
+}
+
+bool Supervisor::signalLeftovers(int signo, bool childless) {
   if (cgroup_) {
-    auto n = cgroup_->signalWorkload(signo);
+    // SIGCONT goes with the stop signal in the same freeze, so that stopped processes can act on
+    // it.
+    auto n = cgroup_->signalWorkload(signo, true);
     if (!n) {
       spdlog::error("signalling the workload: {}", n.error().message);
-      anyone = true;
-    } else if (*n > 0) {
-      anyone = true;
+      return true;
     }
-    return;
+    return *n > 0;
   }
+  bool anyone = false;
   const pid_t target = pid1_ ? -1 : -child_.pid;
   if (::kill(target, signo) == 0) {
     anyone = true;
+    ::kill(target, SIGCONT);  // so that stopped processes can act on the stop signal
   } else if (errno != ESRCH) {
     spdlog::error("{}", sysError("kill", std::to_string(target)).message);
   }
+  // Not PID 1, kill(-1) is out of the question, and the process group misses the orphans that
+  // called setsid: they are cginit's own children now.
+  if (!pid1_ && !childless && signalChildren(signo) > 0) {
+    anyone = true;
+  }
+  return anyone;
 }
 
-void Supervisor::startDrain() {
+void Supervisor::startDrain(bool childless) {
   state_ = State::Draining;
   if (stopTimer_) {
     loop_->cancelTimer(*stopTimer_);
@@ -391,13 +446,25 @@ void Supervisor::startDrain() {
     if (auto st = cgroup_->adoptStrangers(); !st) {
       spdlog::warn("moving late processes into the workload: {}", st.error().message);
     }
+    // After a clean exit workload/ is empty: nothing to freeze, signal or wait for.
+    if (auto populated = cgroup_->workloadPopulated(); !populated) {
+      spdlog::debug("drain: {}", populated.error().message);
+    } else if (!*populated) {
+      spdlog::debug("drain: {} is empty", cgroup_->workloadPath());
+      finishDrain();
+      return;
+    }
   }
-  bool anyone = false;
-  signalLeftovers(options_.stopSignal, anyone);
+  const bool anyone = signalLeftovers(options_.stopSignal, childless);
   if (anyone) {
-    bool ignored = false;
-    // So that stopped processes can act on the stop signal.
-    signalLeftovers(SIGCONT, ignored);
+    spdlog::info("drain: sent {} to what is left; grace period {}", signalName(options_.stopSignal),
+                 formatDuration(options_.grace));
+    report_.drain = DrainOutcome::Clean;
+  }
+  if (!cgroup_ && childless) {
+    // Without a cgroup, drain waits for cginit's children only, and there are none.
+    finishDrain();
+    return;
   }
   if (cgroup_) {
     auto st =
@@ -414,11 +481,6 @@ void Supervisor::startDrain() {
     graceTimer_ = *timer;
   } else {
     spdlog::error("arming the grace timer: {}", timer.error().message);
-  }
-  if (anyone) {
-    spdlog::info("drain: sent {} to what is left; grace period {}", signalName(options_.stopSignal),
-                 formatDuration(options_.grace));
-    report_.drain = DrainOutcome::Clean;
   }
   checkDrained();
 }

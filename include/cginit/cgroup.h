@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -51,8 +52,9 @@ class Cgroup {
   Result<UniqueFd> openFile(const std::string& file) const;
   Result<std::map<std::string, uint64_t>> readKeyValues(const std::string& file) const;
 
-  /// Processes (thread-group ids) directly in this cgroup.
-  Result<std::vector<pid_t>> procs() const;
+  /// Processes (thread-group ids) directly in this cgroup. Processes of other PID namespaces
+  /// (listed as 0) are left out and counted in `*outside` when that is given.
+  Result<std::vector<pid_t>> procs(size_t* outside = nullptr) const;
   /// Processes in this cgroup and every cgroup below it.
   Result<std::vector<pid_t>> procsRecursive() const;
   /// Moves process `pid` into this cgroup. ESRCH (already gone) comes back as an Error.
@@ -134,8 +136,10 @@ class CgroupTree {
   /// Every process in workload/ and the cgroups below it; none when workload/ has vanished.
   Result<std::vector<pid_t>> workloadPids() const;
   /// Freezes workload/ (where cgroup.freeze exists) so that nothing forks past the signal,
-  /// sends `signo` to each process, thaws. ESRCH is ignored. Returns how many were signalled.
-  Result<size_t> signalWorkload(int signo);
+  /// sends `signo` (then SIGCONT when `thenContinue` is set) to each process, thaws. ESRCH is
+  /// ignored. Returns how many were signalled: 0 without any freeze when workloadPopulated()
+  /// says that workload/ is empty.
+  Result<size_t> signalWorkload(int signo, bool thenContinue = false);
   /// Writes "1" to workload/cgroup.kill; without cgroup.kill, SIGKILLs every process (frozen
   /// where possible) until workload/ is empty, for at most about a second. Success when
   /// workload/ has vanished.
@@ -159,7 +163,9 @@ class CgroupTree {
   Result<std::optional<uint64_t>> oomKills() const;
 
   /// Moves processes that joined later into workload/: those in init/ other than cginit itself
-  /// (`docker exec` lands there) and any in <root>. ESRCH and a vanished init/ are not errors.
+  /// (`docker exec` lands there) and any in <root>. Never cginit's ancestors (a tracer or shell
+  /// that started it), PID 1 or the processes that were in <root> at setup (selectStrangers()).
+  /// ESRCH and a vanished init/ are not errors.
   Status adoptStrangers();
 
   /// Removes workload/ (and cgroups below it) once it is empty, then disables the controllers
@@ -176,6 +182,12 @@ class CgroupTree {
   UniqueFd eventsFd_;
   UniqueFd pidsEventsFd_;
   std::vector<std::string> enabled_;
+  /// <root>/cgroup.controllers at setup: what workload/ can have interface files for.
+  std::vector<std::string> available_;
+  pid_t self_ = 0;  // cginit's pid, read once
+  /// <root>/cgroup.subtree_control is not empty (seen or written at setup): the kernel keeps
+  /// processes out of <root> then.
+  bool rootHasControllers_ = false;
   /// Processes found in <root> at setup and moved into init/ with cginit (its parent, when it is
   /// not PID 1): they stay there. Only later arrivals are strangers that drain moves to workload/.
   std::vector<pid_t> residents_;
@@ -192,6 +204,21 @@ class CgroupTree {
   /// Undoes build(): the work of remove(), also for a half-built tree.
   Status teardown();
 };
+
+/// Of the processes `found` in init/ or <root>, those that drain may move into workload/: not
+/// `self`, not PID 1 (cginit itself, or an init of its own when cginit is not PID 1), none of
+/// `keep` (cginit's ancestors, the processes found in <root> at setup). Pure.
+std::vector<pid_t> selectStrangers(const std::vector<pid_t>& found, pid_t self,
+                                   const std::vector<pid_t>& keep);
+
+/// The parent pid in the text of /proc/PID/stat (the field after "(comm) state"); nullopt when
+/// the text is malformed. Pure.
+std::optional<pid_t> parseStatParent(std::string_view stat);
+
+/// The parent of `pid`, its parent, and so on, as this PID namespace sees them (from getppid()
+/// for cginit itself, else /proc/PID/stat), up to PID 1 or a parent outside the namespace.
+/// Best effort: ends early where /proc cannot be read.
+std::vector<pid_t> ancestorsOf(pid_t pid);
 
 /// Reads an open cgroup key/value file (*.events) from offset 0 through `fd`; reading through the
 /// fd that epoll watches is what re-arms its EPOLLPRI.

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -41,8 +42,9 @@ Result<std::string> cgroupDirectory(const Cgroup2Mount& mount, std::string_view 
 /// "key value" lines (cgroup.events, pids.events, memory.events) to a map; blank lines skipped.
 Result<std::map<std::string, uint64_t>> parseKeyValues(std::string_view text);
 
-/// One decimal pid per line (cgroup.procs).
-Result<std::vector<pid_t>> parsePidList(std::string_view text);
+/// One decimal pid per line (cgroup.procs). A 0 (a process of another PID namespace, which has
+/// no pid here) is skipped and counted in `*outside` when that is given.
+Result<std::vector<pid_t>> parsePidList(std::string_view text, size_t* outside = nullptr);
 
 /// A space-separated controller list (cgroup.controllers, cgroup.subtree_control).
 std::vector<std::string> parseControllerList(std::string_view text);

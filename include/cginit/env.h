@@ -19,6 +19,11 @@ struct EnvResult {
 /// Looks a variable up; returns nullptr when it is not set. Passed in so tests need no setenv.
 using EnvLookup = std::function<const char*(const char*)>;
 
+/// A lookup in `envp` ("NAME=value" strings ending with nullptr, as environ) that collects the
+/// CGINIT_* and TINI_* entries in one pass, where getenv() walks the whole environment once per
+/// name. The first entry of a name wins, as with getenv(). `envp` must outlive the lookup.
+EnvLookup environmentLookup(char* const* envp);
+
 /// Reads CGINIT_CONFIG, CGINIT_VERBOSITY, CGINIT_PIDS_MAX, CGINIT_CGROUP, CGINIT_GRACE,
 /// TINI_SUBREAPER, TINI_KILL_PROCESS_GROUP and TINI_VERBOSITY. An empty CGINIT_* value counts as
 /// unset; the TINI_* flags are on when set at all, as in tini. An Error names the variable.

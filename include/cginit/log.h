@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The only place that configures spdlog: stderr sink, "[cginit]" pattern, level.
+// The only place that configures spdlog: stderr sink, "[cginit] [level] message" lines, level.
 #pragma once
 
 #include <optional>

@@ -49,8 +49,17 @@ class Supervisor {
   void reapChildren();
   void onPidsEvent();
   void onStopTimeout();
-  void startDrain();
-  void signalLeftovers(int signo, bool& anyone);
+  /// Starts the drain once the program has exited; `childless`: the reap that saw the exit also
+  /// saw that cginit has no child left.
+  void startDrain(bool childless);
+  /// Sends `signo` (and SIGCONT after it) to what is left: workload/, or without a cgroup the
+  /// PID namespace (PID 1) or the program's process group plus cginit's children (unless it is
+  /// `childless`). Returns whether anyone got it.
+  bool signalLeftovers(int signo, bool childless);
+  /// Without a cgroup: `signo` to each child of cginit (re-parented orphans); a polite signal
+  /// (plus SIGCONT) only once per child and not to the program's process group, which gets it
+  /// as a group. Returns how many were signalled.
+  size_t signalChildren(int signo);
   void checkDrained();
   void onGraceOver();
   void killEverything();
@@ -73,6 +82,9 @@ class Supervisor {
   bool killed_ = false;
   bool reboot_ = false;
   bool groupFallbackWarned_ = false;
+  bool childrenWarned_ = false;
+  /// Children that got the polite stop signal during drain (no cgroup, not PID 1).
+  std::vector<pid_t> drainSignalled_;
   uint64_t lastPidsEvents_ = 0;
   std::chrono::steady_clock::time_point lastPidsWarning_{};
   std::chrono::steady_clock::time_point started_;

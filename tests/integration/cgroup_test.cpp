@@ -305,6 +305,48 @@ TEST_F(CgroupTest, ProcessOutsideThePidNamespaceInRootIsNotManaged) {
   }
 }
 
+// A process of another PID namespace in workload/ is listed there as pid 0. It cannot be
+// signalled by pid, but the rest of the workload still gets the polite stop, and cgroup.kill
+// ends it after the grace period.
+TEST_F(CgroupTest, ProcessOutsideThePidNamespaceInWorkloadDoesNotCostTheOthersTheirStopSignal) {
+  Sandbox sb;
+  const std::string cg = sb.cgroup().path();
+  const std::string daemonFile = sb.file("daemon");
+  const std::string log = sb.file("signals");
+  ASSERT_TRUE(sb.start(
+      RunSpec(Mode::Pid1, concat({"--grace", "1s"},
+                                 payload({"daemon", "handle", daemonFile, "record-signals", log})))
+          .withCgroupNamespace()));
+  ASSERT_TRUE(waitForFileContaining(log, "ready\n", 10s)) << sb.stderrText();
+  HostSleeper outsider;
+  ASSERT_GT(outsider.pid(), 0);
+  ASSERT_TRUE(moveInto(cg + "/workload", outsider.pid()));
+
+  ASSERT_TRUE(sb.signal(SIGTERM));
+  EXPECT_EQ(sb.wait(5s), ExitStatus::exited(0)) << sb.stderrText();
+  EXPECT_EQ(readFile(daemonFile), "TERM") << "the polite stop was lost: " << sb.stderrText();
+  EXPECT_FALSE(isAlive(outsider.pid())) << "cgroup.kill did not end the outsider";
+  EXPECT_TRUE(cleanedUp(sb));
+}
+
+// After a clean exit workload/ is empty: the drain neither freezes nor signals nor waits.
+TEST_F(CgroupTest, CleanExitSkipsThePoliteStop) {
+  Sandbox sb;
+  const std::string reportFile = sb.file("report.json");
+  ASSERT_TRUE(sb.start(RunSpec(Mode::Pid1, concat({"-vv", "--grace", "20s", "--report", reportFile},
+                                                  payload({"exit", "4"})))
+                           .withCgroupNamespace()));
+  EXPECT_EQ(sb.wait(5s), ExitStatus::exited(4)) << sb.stderrText();
+  const std::string err = sb.stderrText();
+  EXPECT_NE(err.find("drain: /sys/fs/cgroup/workload is empty"), std::string::npos) << err;
+  EXPECT_EQ(err.find("sent SIGTERM"), std::string::npos) << err;
+  EXPECT_EQ(err.find("freeze"), std::string::npos) << err;
+  const auto report = parseJson(readFile(reportFile).value_or(""));
+  ASSERT_TRUE(report) << readFile(reportFile).value_or("(no report)");
+  EXPECT_EQ(report->stringAt("drain"), "none");
+  EXPECT_TRUE(cleanedUp(sb));
+}
+
 // Not PID 1 (-s, no cgroup namespace: cginit manages the harness's test cgroup as <root>):
 // 200 setsid daemons that ignore SIGTERM are all gone after the grace period, and nothing is
 // left but what the harness itself put there (its reaper, which exits once it has no children).

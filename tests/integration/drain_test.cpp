@@ -87,6 +87,51 @@ TEST_F(DrainTest, ProcessGroupGetsTheStopSignalAsSubreaper) {
   EXPECT_TRUE(waitUntil([&] { return sb.cgroup().procs().empty(); }, 5s));
 }
 
+// Not PID 1 and without a cgroup, setsid daemons are out of the program's process group, but
+// they are cginit's own children once orphaned: they get the stop signal at drain, and cginit
+// exits as soon as they are gone, not after the grace period.
+TEST_F(DrainTest, OrphanedSetsidDaemonGetsTheStopSignalAsSubreaper) {
+  Sandbox sb;
+  const std::string daemonFile = sb.file("daemon");
+  const auto t0 = Clock::now();
+  ASSERT_TRUE(sb.start(RunSpec(Mode::Plain, concat({"--cgroup", "off", "-s", "--grace", "20s"},
+                                                   payload({"daemon", "handle", daemonFile})))));
+  EXPECT_EQ(sb.wait(10s), ExitStatus::exited(0)) << sb.stderrText();
+  EXPECT_LT(Clock::now() - t0, 10s) << "cginit waited for the grace period";
+  EXPECT_EQ(readFile(daemonFile), "TERM") << "the setsid daemon did not get SIGTERM";
+}
+
+// The same with daemons that ignore SIGTERM: after ONE grace period cginit SIGKILLs its children,
+// again and again as killing one re-parents its own child to cginit, reaps them all and exits.
+// Nothing of them is left when cginit exits.
+TEST_F(DrainTest, StubbornSetsidDaemonsAreKilledAfterOneGraceAsSubreaper) {
+  constexpr auto kGrace = 1500ms;
+  Sandbox sb;
+  const std::string pairFile = sb.file("pair");
+  const auto t0 = Clock::now();
+  ASSERT_TRUE(sb.start(RunSpec(
+      Mode::Plain, concat({"--cgroup", "off", "-s", "--grace", "1500ms"},
+                          payload({"daemons", "20", "daemon-pair", pairFile, "exit", "7"})))));
+  const auto reaper = sb.hostPid(1);
+  const auto daemon = sb.hostPidFromFile(pairFile + ".pid");
+  const auto grandchild = sb.hostPidFromFile(pairFile + ".child.pid");
+  ASSERT_TRUE(reaper && daemon && grandchild) << sb.stderrText();
+  const auto status = sb.wait(10s);
+  const auto exitedAfter = Clock::now() - t0;
+  EXPECT_EQ(status, ExitStatus::exited(7)) << sb.stderrText();
+  // Old behaviour: grace plus a 5 s kill timeout, with all 21 daemons still alive.
+  EXPECT_LT(exitedAfter, 2 * kGrace) << sb.stderrText();
+  EXPECT_FALSE(isAlive(*daemon));
+  EXPECT_FALSE(isAlive(*grandchild)) << "the daemon's child, orphaned by the kill, survived";
+  // Survivors would now be children of the harness's reaper (which then never exits).
+  for (const pid_t pid : sb.cgroup().procs()) {
+    if (pid != *reaper) {
+      EXPECT_FALSE(isAlive(pid)) << "pid " << pid << " survived cginit";
+    }
+  }
+  EXPECT_TRUE(waitUntil([&] { return sb.cgroup().procs().empty(); }, 5s));
+}
+
 TEST_F(DrainTest, StopSignalOptionAppliesToTheDrain) {
   Sandbox sb;
   const std::string member = sb.file("member");

@@ -62,6 +62,38 @@ TEST_F(HygieneTest, ProgramStartsWithCleanSignalState) {
   }
 }
 
+// SIG_IGN survives exec, so what cginit inherits as ignored (nohup, a shell's `trap ''`) would
+// reach the program unless cginit resets it. Here a shell ignores SIGHUP, SIGPIPE and signal 40
+// (a real-time one), shows that its children inherit that, then execs a second cginit.
+TEST_F(HygieneTest, SignalsIgnoredWhenCginitStartsAreResetForTheProgram) {
+  const std::string script =
+      "trap '' 1 13 40; \"$0\" sigstate; exec \"$1\" --cgroup off -s -- \"$0\" sigstate";
+  for (Mode mode : {Mode::Pid1, Mode::Plain}) {
+    SCOPED_TRACE(modeName(mode));
+    EXPECT_EQ(programOutput(mode, {"/bin/sh", "-c", script, payloadBin(), cginitBin()}),
+              "SigBlk:\t0000000000000000\nSigIgn:\t0000008000001001\n"
+              "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
+  }
+}
+
+// A SIGCHLD inherited as SIG_IGN would make the kernel reap the program itself: cginit would never
+// learn its status. It must still pass the program's exit code on, orphans included.
+TEST_F(HygieneTest, InheritedIgnoredSigchldDoesNotLoseTheExitStatus) {
+  for (Mode mode : {Mode::Pid1, Mode::Plain}) {
+    SCOPED_TRACE(modeName(mode));
+    Sandbox sb;
+    const std::string adopter = sb.file("adopter");
+    // The outer cginit runs `payload ignore CHLD exec` a second cginit, whose status it passes on.
+    ASSERT_TRUE(sb.start(RunSpec(
+        mode, concat({"--cgroup", "off", "-s"},
+                     payload({"ignore", "CHLD", "exec", cginitBin(), "--cgroup", "off", "-s", "--",
+                              payloadBin(), "orphans", "3", adopter, "sigstate", "exit", "7"})))));
+    EXPECT_EQ(sb.wait(20s), ExitStatus::exited(7)) << sb.stderrText();
+    EXPECT_NE(sb.stdoutText().find("SigIgn:\t0000000000000000"), std::string::npos)
+        << sb.stdoutText();
+  }
+}
+
 TEST_F(HygieneTest, ProgramLeadsItsOwnProcessGroup) {
   for (Mode mode : {Mode::Pid1, Mode::Plain}) {
     SCOPED_TRACE(modeName(mode));

@@ -12,7 +12,12 @@
 //   daemon handle|ignore F double-fork + setsid daemon that writes its pid to F.pid and then, on
 //                          SIGTERM, writes "TERM" to F and exits (handle) or does nothing (ignore);
 //                          the command returns once the daemon is ready
+//   daemon-pair F          a setsid daemon that ignores SIGTERM (pid in F.pid) with a child of
+//                          its own that ignores it too (pid in F.child.pid); the daemon is the
+//                          program's child, so it is orphaned when the program exits, and its
+//                          child only when the daemon dies; returns once both are ready
 //   ignore-term            set SIGTERM to SIG_IGN
+//   ignore SIG             set SIG (name or number) to SIG_IGN
 //   record-signals F       append "SIG<NAME>\n" to F per signal, "ready\n" once handlers are set;
 //                          exit 0 on SIGTERM (after recording it)
 //   record-signals-stay F  the same, but SIGTERM does not end it
@@ -25,6 +30,7 @@
 //   touch F                create F
 //   sleep SECONDS          sleep (fractions allowed), despite signal handlers
 //   args ARG...            print every remaining argument, one per line, and exit 0
+//   exec PROGRAM [ARG]...  execv PROGRAM with the remaining words (ignored signals stay ignored)
 //   daemons N              N setsid daemons that ignore SIGTERM, orphaned at once (their parent
 //                          exits); the command returns once all of them are ready
 //   forkstorm N F          a detached process (an orphan of its own) forks N children that exit at
@@ -350,6 +356,53 @@ void daemonize(const std::string& mode, const std::string& file) {
   }
 }
 
+void daemonPair(const std::string& file) {
+  int ready[2];
+  if (pipe2(ready, O_CLOEXEC) != 0) {
+    dieErrno("pipe2");
+  }
+  const pid_t daemon = fork();
+  if (daemon < 0) {
+    dieErrno("fork");
+  }
+  if (daemon == 0) {
+    close(ready[0]);
+    if (setsid() < 0) {
+      dieErrno("setsid");
+    }
+    signal(SIGTERM, SIG_IGN);
+    const pid_t child = fork();
+    if (child < 0) {
+      dieErrno("fork");
+    }
+    if (child == 0) {
+      writeFileAtomically(file + ".child.pid", std::to_string(getpid()) + "\n");
+      writeAll(ready[1], "c");
+      close(ready[1]);
+      pauseForever();
+    }
+    writeFileAtomically(file + ".pid", std::to_string(getpid()) + "\n");
+    writeAll(ready[1], "d");
+    close(ready[1]);
+    pauseForever();
+  }
+  close(ready[1]);
+  // Two bytes, one from each, before the program may go on (and exit).
+  char bytes[2];
+  size_t got = 0;
+  while (got < sizeof bytes) {
+    const ssize_t n = read(ready[0], bytes + got, sizeof bytes - got);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      die(kExitSystem, "daemon pair did not get ready");
+    }
+    got += static_cast<size_t>(n);
+  }
+  close(ready[0]);
+}
+
 void bgRecord(const std::string& file) {
   const std::string readyLine = "ready\n";
   const pid_t child = fork();
@@ -578,12 +631,16 @@ struct Command {
 };
 
 // `args` is handled in main(): it takes every remaining word.
-constexpr std::array<Command, 19> kCommands = {{
+// One command a line: from 20 items on, clang-format would pack them in columns.
+// clang-format off
+constexpr std::array<Command, 21> kCommands = {{
     {"exit", 1},
     {"kill-self", 1},
     {"orphans", 2},
     {"daemon", 2},
+    {"daemon-pair", 1},
     {"ignore-term", 0},
+    {"ignore", 1},
     {"record-signals", 1},
     {"record-signals-stay", 1},
     {"bg-record", 1},
@@ -599,6 +656,7 @@ constexpr std::array<Command, 19> kCommands = {{
     {"spawn-many", 1},
     {"await", 1},
 }};
+// clang-format on
 
 void run(std::string_view cmd, const std::vector<std::string>& a) {
   if (cmd == "exit") {
@@ -609,8 +667,14 @@ void run(std::string_view cmd, const std::vector<std::string>& a) {
     orphans(parseNumber(a[0]), a[1]);
   } else if (cmd == "daemon") {
     daemonize(a[0], a[1]);
+  } else if (cmd == "daemon-pair") {
+    daemonPair(a[0]);
   } else if (cmd == "ignore-term") {
     signal(SIGTERM, SIG_IGN);
+  } else if (cmd == "ignore") {
+    if (signal(parseSignal(a[0]), SIG_IGN) == SIG_ERR) {
+      dieErrno("signal " + a[0]);
+    }
   } else if (cmd == "record-signals") {
     recordSignals(a[0], true);
   } else if (cmd == "record-signals-stay") {
@@ -660,6 +724,18 @@ int main(int argc, char** argv) {
       }
       out(text);
       return 0;
+    }
+    if (name == "exec") {
+      if (i == args.size()) {
+        die(kExitUsage, "missing arguments for exec");
+      }
+      std::vector<char*> argvOut;
+      for (size_t k = i; k < args.size(); ++k) {
+        argvOut.push_back(argv[k + 1]);
+      }
+      argvOut.push_back(nullptr);
+      execv(argvOut[0], argvOut.data());
+      dieErrno("execv " + args[i]);
     }
     const auto* cmd = std::find_if(kCommands.begin(), kCommands.end(),
                                    [&](const Command& c) { return c.name == name; });

@@ -115,6 +115,24 @@ TEST(CgroupPathsTest, MountinfoIgnoresMalformedLines) {
   EXPECT_EQ(mount->mountPoint, "/cg");
 }
 
+// The separator is the first "-" after the sixth field, followed by fstype, source and options.
+TEST(CgroupPathsTest, MountinfoSeparatorRules) {
+  // A root, mount point or options field that is "-" is not the separator.
+  auto mount = findCgroup2Mount("1 2 0:3 - /- - - cgroup2 cgroup2 rw,nsdelegate\n");
+  ASSERT_TRUE(mount) << mount.error().message;
+  EXPECT_EQ(mount->root, "-");
+  EXPECT_EQ(mount->mountPoint, "/-");
+  EXPECT_TRUE(mount->nsdelegate);
+  // Fewer than three fields after the separator, or none at all: malformed.
+  EXPECT_FALSE(findCgroup2Mount("1 2 0:3 / /cg rw - cgroup2 cgroup2\n"));
+  EXPECT_FALSE(findCgroup2Mount("1 2 0:3 / /cg rw cgroup2 cgroup2 rw\n"));
+  // Runs of spaces do not make empty fields.
+  mount = findCgroup2Mount("1  2 0:3 /  /cg   rw -  cgroup2 cgroup2  rw \n");
+  ASSERT_TRUE(mount);
+  EXPECT_EQ(mount->mountPoint, "/cg");
+  EXPECT_FALSE(hasCgroup1Mount("1 2 0:3 / /cg rw - cgroup\n"));
+}
+
 TEST(CgroupPathsTest, DirectoryJoinsMountPointAndOwnCgroup) {
   const Cgroup2Mount host{"/sys/fs/cgroup/unified", "/", false, false};
   EXPECT_EQ(*cgroupDirectory(host, "/"), "/sys/fs/cgroup/unified");
@@ -168,9 +186,23 @@ TEST(CgroupPathsTest, PidListParsesOnePerLine) {
 
 TEST(CgroupPathsTest, PidListRejectsJunk) {
   EXPECT_FALSE(parsePidList("12\nabc\n"));
-  EXPECT_FALSE(parsePidList("0\n"));
   EXPECT_FALSE(parsePidList("-3\n"));
   EXPECT_FALSE(parsePidList("99999999999999\n"));
+}
+
+// A process of another PID namespace is listed as 0: it is skipped (and counted), and the pids
+// around it are still parsed, so that a drain can still signal them.
+TEST(CgroupPathsTest, PidListSkipsProcessesOfOtherPidNamespaces) {
+  size_t outside = 99;
+  auto pids = parsePidList("12\n0\n34\n0\n", &outside);
+  ASSERT_TRUE(pids) << pids.error().message;
+  EXPECT_EQ(*pids, (std::vector<pid_t>{12, 34}));
+  EXPECT_EQ(outside, 2u);
+  auto only = parsePidList("0\n");
+  ASSERT_TRUE(only) << only.error().message;
+  EXPECT_TRUE(only->empty());
+  ASSERT_TRUE(parsePidList("5\n", &outside));
+  EXPECT_EQ(outside, 0u);
 }
 
 TEST(CgroupPathsTest, ControllerListSplitsOnSpaces) {

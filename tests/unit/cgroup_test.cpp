@@ -326,6 +326,101 @@ TEST_F(CgroupKernelTest, DomainControllerLimitIsAppliedAfterTheRootIsEmptied) {
   EXPECT_TRUE(contains(procsOf(cg_->path()), child.pid()));
 }
 
+// A process in init/ that is an ancestor of "cginit" (here a grandchild of the test that set up
+// the tree) is its parent, a tracer or a shell, not a stranger: the drain must not move (and so
+// freeze and kill) it. Run in forked processes, whose exit status carries the verdict.
+TEST_F(CgroupKernelTest, AdoptStrangersLeavesAnAncestorInInitAlone) {
+  int toParent[2];
+  int toChild[2];
+  ASSERT_EQ(::pipe2(toParent, O_CLOEXEC), 0);
+  ASSERT_EQ(::pipe2(toChild, O_CLOEXEC), 0);
+  const std::string root = cg_->path();
+  const pid_t parent = ::fork();
+  ASSERT_GE(parent, 0);
+  if (parent == 0) {
+    // The ancestor: waits until "cginit" has set up, joins init/ like a late arrival would,
+    // then waits for the verdict and passes it on.
+    const pid_t self = ::fork();
+    if (self == 0) {
+      // "cginit".
+      char byte = 0;
+      auto tree = CgroupTree::setupAt(openDir(root), root, {});
+      if (!tree || !*tree) {
+        ::_exit(2);
+      }
+      if (::write(toParent[1], "s", 1) != 1 || ::read(toChild[0], &byte, 1) != 1) {
+        ::_exit(3);
+      }
+      const bool adopted = static_cast<bool>((*tree)->adoptStrangers());
+      const bool stayed = contains(procsOf(root + "/init"), ::getppid()) &&
+                          !contains(procsOf(root + "/workload"), ::getppid());
+      const bool removedOk = static_cast<bool>((*tree)->remove());
+      ::_exit(!adopted ? 4 : !stayed ? 5 : !removedOk ? 6 : 0);
+    }
+    char byte = 0;
+    if (self < 0 || ::read(toParent[0], &byte, 1) != 1 ||
+        !Cgroup::open(root + "/init")->moveProc(::getpid()) || ::write(toChild[1], "m", 1) != 1) {
+      ::_exit(10);
+    }
+    int status = 0;
+    if (::waitpid(self, &status, 0) != self) {
+      ::_exit(11);
+    }
+    ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 12);
+  }
+  for (int fd : {toParent[0], toParent[1], toChild[0], toChild[1]}) {
+    ::close(fd);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(parent, &status, 0), parent);
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 0)
+      << "4: adoptStrangers failed, 5: the ancestor was moved, 6: remove failed, else setup";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Picking strangers: pure.
+
+TEST(CgroupStrangersTest, SelectsLateArrivalsOnly) {
+  EXPECT_EQ(selectStrangers({40, 41, 42, 43}, 40, {41}), (std::vector<pid_t>{42, 43}));
+  EXPECT_TRUE(selectStrangers({}, 40, {}).empty());
+}
+
+// strace as PID 1 with cginit as its child, or any ancestor that lands in init/.
+TEST(CgroupStrangersTest, NeverCginitsAncestorsOrPid1) {
+  const std::vector<pid_t> ancestors{7, 3, 1};
+  EXPECT_EQ(selectStrangers({1, 3, 7, 9, 12}, 9, ancestors), (std::vector<pid_t>{12}));
+  // PID 1 even when the ancestors are unknown (a parent outside the PID namespace).
+  EXPECT_EQ(selectStrangers({1, 12}, 9, {}), (std::vector<pid_t>{12}));
+  // As PID 1 cginit is itself the only PID 1.
+  EXPECT_EQ(selectStrangers({1, 12}, 1, {}), (std::vector<pid_t>{12}));
+}
+
+TEST(CgroupStrangersTest, ParsesTheParentFromProcStat) {
+  EXPECT_EQ(parseStatParent("123 (sh) S 45 123 123 0 -1 4194560\n"), std::optional<pid_t>(45));
+  // comm may hold spaces and parentheses.
+  EXPECT_EQ(parseStatParent("9 (a) b (c) R 1 9 9 0"), std::optional<pid_t>(1));
+  EXPECT_EQ(parseStatParent("1 (init) S 0 1 1 0"), std::optional<pid_t>(0));
+  EXPECT_FALSE(parseStatParent(""));
+  EXPECT_FALSE(parseStatParent("12 (x)"));
+  EXPECT_FALSE(parseStatParent("12 (x) S"));
+  EXPECT_FALSE(parseStatParent("12 (x) S abc 1"));
+}
+
+TEST(CgroupStrangersTest, AncestorsOfThisProcessStartWithItsParent) {
+  const auto chain = ancestorsOf(::getpid());
+  ASSERT_FALSE(chain.empty());
+  EXPECT_EQ(chain.front(), ::getppid());
+  EXPECT_EQ(std::find(chain.begin(), chain.end(), 0), chain.end());
+  EXPECT_EQ(std::find(chain.begin(), chain.end(), ::getpid()), chain.end());
+  // Through /proc for another process: the test's own child has the test as its first ancestor.
+  ChildProcess child;
+  const auto childChain = ancestorsOf(child.pid());
+  ASSERT_FALSE(childChain.empty());
+  EXPECT_EQ(childChain.front(), ::getpid());
+  EXPECT_EQ(std::vector<pid_t>(childChain.begin() + 1, childChain.end()), chain);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Against plain directories: the logic, without the kernel.
 

@@ -2,7 +2,9 @@
 // Tests of the CGINIT_* and TINI_* environment variables.
 #include "cginit/env.h"
 
+#include <array>
 #include <map>
+#include <string>
 
 #include <gtest/gtest.h>
 
@@ -114,6 +116,23 @@ TEST(EnvTest, IgnoresVariablesItDoesNotKnow) {
   const EnvResult r = parse({{"CGINIT_FORWARD", "x"}, {"PATH", "/bin"}});
   const Options defaults;
   EXPECT_EQ(merge({&r.layer}), defaults);
+}
+
+TEST(EnvTest, EnvironmentLookupFindsCginitAndTiniVariablesOnly) {
+  std::string path = "PATH=/bin";
+  std::string longer = "CGINIT_GRACEFUL=1";
+  std::string grace = "CGINIT_GRACE=2s";
+  std::string subreaper = "TINI_SUBREAPER=";
+  std::string again = "CGINIT_GRACE=9s";
+  std::array<char*, 6> envp = {path.data(),      longer.data(), grace.data(),
+                               subreaper.data(), again.data(),  nullptr};
+  const EnvLookup lookup = environmentLookup(envp.data());
+  EXPECT_STREQ(lookup("CGINIT_GRACE"), "2s");  // the first entry wins, as with getenv()
+  EXPECT_STREQ(lookup("TINI_SUBREAPER"), "");
+  EXPECT_STREQ(lookup("CGINIT_GRACEFUL"), "1");
+  EXPECT_EQ(lookup("CGINIT_PIDS_MAX"), nullptr);
+  EXPECT_EQ(lookup("PATH"), nullptr);  // not collected: parseEnvironment never asks for it
+  EXPECT_EQ(lookup("CGINIT"), nullptr);
 }
 
 }  // namespace
