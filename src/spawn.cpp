@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Starting the program: clone3 (pidfd, straight into a cgroup) with a fork fallback, then exec.
+// Starting the program: clone3 (pidfd, straight into a cgroup) with a fork fallback, or vfork
+// when there is no cgroup to start in; then exec.
 #include "cginit/spawn.h"
 
 #include <fcntl.h>
@@ -8,6 +9,7 @@
 
 #include <cerrno>
 #include <optional>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -30,7 +32,20 @@ Result<Pipe> makePipe() {
   return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
-/// The child between clone and exec: only async-signal-safe calls, no logging, no allocation.
+/// The child before exec: its own process group, the terminal's foreground group, a clean signal
+/// state. Only async-signal-safe calls, no logging, no allocation.
+void prepareChild(bool foreground) {
+  ::setpgid(0, 0);
+  // Signals are still blocked here, so tcsetpgrp() from what is now a background group does not
+  // stop us with SIGTTOU. Not having a terminal (ENOTTY, ENXIO) is the common case.
+  if (foreground && ::isatty(STDIN_FILENO) == 1) {
+    ::tcsetpgrp(STDIN_FILENO, ::getpid());
+  }
+  resetSignalsForExec();
+}
+
+/// The child between clone and exec (own copy of memory): the exec errno goes to the parent
+/// through `errFd`.
 [[noreturn]] void childMain(char* const* argv, int errFd, int goFd, bool foreground) {
   if (goFd >= 0) {
     char go = 0;
@@ -42,18 +57,38 @@ Result<Pipe> makePipe() {
       ::_exit(1);  // the parent could not place us in the cgroup: never run outside it
     }
   }
-  ::setpgid(0, 0);
-  // Signals are still blocked here, so tcsetpgrp() from what is now a background group does not
-  // stop us with SIGTTOU. Not having a terminal (ENOTTY, ENXIO) is the common case.
-  if (foreground && ::isatty(STDIN_FILENO) == 1) {
-    ::tcsetpgrp(STDIN_FILENO, ::getpid());
-  }
-  resetSignalsForExec();
+  prepareChild(foreground);
   ::execvp(argv[0], argv);
   const int err = errno;
   ssize_t ignored = ::write(errFd, &err, sizeof err);
   (void)ignored;
   ::_exit(127);
+}
+
+/// Without a cgroup to start in: vfork(). The child borrows cginit's memory until its exec, and
+/// cginit sleeps until then, so no page tables are copied and no page is copied on write for a
+/// child that execs at once, and the exec errno comes back through that memory instead of a pipe.
+/// Returns the pid and the exec errno (0: the exec succeeded).
+std::pair<pid_t, int> vforkExec(char* const* argv, bool foreground) {
+  volatile int execErrno = 0;  // written by the child only, read once vfork() has returned
+  const pid_t pid = ::vfork();
+  if (pid == 0) {
+    prepareChild(foreground);
+    ::execvp(argv[0], argv);
+    execErrno = errno;
+    ::_exit(127);
+  }
+  return {pid, pid < 0 ? errno : execErrno};
+}
+
+/// A pidfd for a child that clone3 gave none (it is not reaped yet, so its pid is still its own).
+void openPidfd(Child& child) {
+  auto fd = sys::pidfdOpen(child.pid);
+  if (fd) {
+    child.pidfd = std::move(*fd);
+  } else {
+    spdlog::debug("{}; signalling the program by pid", fd.error().message);
+  }
 }
 
 /// ENOSYS, E2BIG or EINVAL from clone3: the kernel lacks clone3 itself or one of its flags.
@@ -62,8 +97,9 @@ bool kernelLacks(const Error& err) {
 }
 
 /// clone3 straight into the cgroup where the kernel can (5.7), else clone3 without it, else fork()
-/// (no clone3 before 5.3). When the child does not start inside its cgroup, `goPipe` is set: the
-/// child waits on it until the parent has moved it there.
+/// (no clone3 before 5.3); spawnProgram() uses it only with a cgroup to start in. When the child
+/// does not start inside its cgroup, `goPipe` is set: the child waits on it until the parent has
+/// moved it there.
 Result<pid_t> cloneChild(int cgroupFd, UniqueFd& pidfd, std::optional<Pipe>& goPipe) {
   if (cgroupFd >= 0) {
     auto r = sys::clone3({.pidfd = true, .cgroupFd = cgroupFd}, pidfd);
@@ -102,12 +138,27 @@ Result<SpawnResult> spawnProgram(const SpawnRequest& request) {
   }
   argv.push_back(nullptr);
 
+  SpawnResult result;
+  if (request.cgroupFd < 0) {
+    const auto [pid, err] = vforkExec(argv.data(), request.foreground);
+    if (pid < 0) {
+      return errnoError(err, "vfork");
+    }
+    result.child.pid = pid;
+    if (err != 0) {
+      result.execErrno = err;
+      ::waitpid(pid, nullptr, 0);
+      return result;
+    }
+    openPidfd(result.child);
+    return result;
+  }
+
   auto errPipe = makePipe();
   if (!errPipe) {
     return std::move(errPipe).error();
   }
 
-  SpawnResult result;
   std::optional<Pipe> goPipe;
   auto pid = cloneChild(request.cgroupFd, result.child.pidfd, goPipe);
   if (!pid) {
@@ -149,12 +200,7 @@ Result<SpawnResult> spawnProgram(const SpawnRequest& request) {
     return result;
   }
   if (!result.child.pidfd) {
-    auto fd = sys::pidfdOpen(*pid);
-    if (fd) {
-      result.child.pidfd = std::move(*fd);
-    } else {
-      spdlog::debug("{}; watching the program through SIGCHLD only", fd.error().message);
-    }
+    openPidfd(result.child);
   }
   return result;
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Starting the program: clone3 (pidfd, straight into a cgroup) with a fork fallback, then exec.
+// Starting the program: vfork, or clone3 straight into a cgroup with a fork fallback; then exec.
 #pragma once
 
 #include <sys/types.h>
@@ -36,8 +36,9 @@ struct SpawnResult {
   int execErrno = 0;
 };
 
-/// Clones and execs the program in its own process group with a clean signal state; the exec
-/// errno comes back through a close-on-exec pipe. An Error means the clone itself failed.
+/// Starts the program in its own process group with a clean signal state and returns once it has
+/// exec'd or failed to: vfork() without a cgroup, else clone3 into the cgroup (the exec errno
+/// comes back through a close-on-exec pipe). An Error means the clone itself failed.
 Result<SpawnResult> spawnProgram(const SpawnRequest& request);
 
 /// 127 for "not found" errnos, 126 for "found but not executable", as shells and tini do.
