@@ -557,10 +557,12 @@ Result<std::optional<uint64_t>> CgroupTree::pidsPeak() const {
   if (!pidsEventsFd_) {
     return std::optional<uint64_t>{};  // pids is not enabled for workload/: no pids.peak either
   }
-  auto text = readIfPresent(workload_, "pids.peak");  // absent before Linux 6.1
-  if (!text || !*text) {
-    return text ? Result<std::optional<uint64_t>>(std::optional<uint64_t>{})
-                : Result<std::optional<uint64_t>>(std::move(text).error());
+  auto text = readIfPresent(workload_, "pids.peak");
+  if (!text) {
+    return std::move(text).error();
+  }
+  if (!*text) {
+    return std::optional<uint64_t>{};  // absent before Linux 6.1
   }
   const auto value = parseCounter(**text);
   if (!value) {
@@ -574,9 +576,11 @@ Result<std::optional<uint64_t>> CgroupTree::oomKills() const {
     return std::optional<uint64_t>{};  // memory cannot be enabled for workload/: no memory.events
   }
   auto text = readIfPresent(workload_, "memory.events");
-  if (!text || !*text) {
-    return text ? Result<std::optional<uint64_t>>(std::optional<uint64_t>{})
-                : Result<std::optional<uint64_t>>(std::move(text).error());
+  if (!text) {
+    return std::move(text).error();
+  }
+  if (!*text) {
+    return std::optional<uint64_t>{};  // memory not enabled for workload/ after all
   }
   auto kv = parseKeyValues(**text);
   if (!kv) {

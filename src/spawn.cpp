@@ -81,7 +81,8 @@ std::pair<pid_t, int> vforkExec(char* const* argv, bool foreground) {
   return {pid, pid < 0 ? errno : execErrno};
 }
 
-/// A pidfd for a child that clone3 gave none (it is not reaped yet, so its pid is still its own).
+/// A pidfd for a child started without CLONE_PIDFD (vfork, fork): it is not reaped yet, so its
+/// pid is still its own.
 void openPidfd(Child& child) {
   auto fd = sys::pidfdOpen(child.pid);
   if (fd) {
@@ -96,24 +97,22 @@ bool kernelLacks(const Error& err) {
   return err.code == ENOSYS || err.code == E2BIG || err.code == EINVAL;
 }
 
-/// clone3 straight into the cgroup where the kernel can (5.7), else clone3 without it, else fork()
-/// (no clone3 before 5.3); spawnProgram() uses it only with a cgroup to start in. When the child
-/// does not start inside its cgroup, `goPipe` is set: the child waits on it until the parent has
-/// moved it there.
+/// A child that starts in the cgroup `cgroupFd`: clone3 straight into it where the kernel can
+/// (5.7), else clone3 without it, else fork() (no clone3 before 5.3). When the child does not
+/// start inside its cgroup, `goPipe` is set: the child waits on it until the parent has moved it
+/// there.
 Result<pid_t> cloneChild(int cgroupFd, UniqueFd& pidfd, std::optional<Pipe>& goPipe) {
-  if (cgroupFd >= 0) {
-    auto r = sys::clone3({.pidfd = true, .cgroupFd = cgroupFd}, pidfd);
-    if (r || !kernelLacks(r.error())) {
-      return r;
-    }
-    spdlog::debug("{}; falling back to moving the program into its cgroup", r.error().message);
-    auto pipe = makePipe();
-    if (!pipe) {
-      return std::move(pipe).error();
-    }
-    goPipe = std::move(*pipe);
+  auto r = sys::clone3({.pidfd = true, .cgroupFd = cgroupFd}, pidfd);
+  if (r || !kernelLacks(r.error())) {
+    return r;
   }
-  auto r = sys::clone3({.pidfd = true}, pidfd);
+  spdlog::debug("{}; falling back to moving the program into its cgroup", r.error().message);
+  auto pipe = makePipe();
+  if (!pipe) {
+    return std::move(pipe).error();
+  }
+  goPipe = std::move(*pipe);
+  r = sys::clone3({.pidfd = true}, pidfd);
   if (r || !kernelLacks(r.error())) {
     return r;
   }

@@ -342,7 +342,9 @@ TEST_F(CgroupKernelTest, AdoptStrangersLeavesAnAncestorInInitAlone) {
     // then waits for the verdict and passes it on.
     const pid_t self = ::fork();
     if (self == 0) {
-      // "cginit".
+      // "cginit". Only its own pipe ends stay open: a peer that dies is EOF, never a hang.
+      ::close(toParent[0]);
+      ::close(toChild[1]);
       char byte = 0;
       auto tree = CgroupTree::setupAt(openDir(root), root, {});
       if (!tree || !*tree) {
@@ -357,6 +359,8 @@ TEST_F(CgroupKernelTest, AdoptStrangersLeavesAnAncestorInInitAlone) {
       const bool removedOk = static_cast<bool>((*tree)->remove());
       ::_exit(!adopted ? 4 : !stayed ? 5 : !removedOk ? 6 : 0);
     }
+    ::close(toParent[1]);
+    ::close(toChild[0]);
     char byte = 0;
     if (self < 0 || ::read(toParent[0], &byte, 1) != 1 ||
         !Cgroup::open(root + "/init")->moveProc(::getpid()) || ::write(toChild[1], "m", 1) != 1) {

@@ -7,9 +7,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include "cgroup_test_util.h"
 
 namespace cginit {
 namespace {
@@ -32,30 +35,24 @@ TEST(ReaperTest, ChildListRejectsJunk) {
 
 // A child is listed until it is reaped (a zombie included); then it is gone from the list.
 TEST(ReaperTest, ListChildrenShowsAChildUntilItIsReaped) {
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    ::pause();
-    ::_exit(0);
-  }
+  test::ChildProcess child;  // killed and reaped at the end of the test if it is still there
+  ASSERT_GT(child.pid(), 0);
   auto listed = listChildren();
   if (!listed && listed.error().code == ENOENT) {
-    ::kill(child, SIGKILL);
-    ::waitpid(child, nullptr, 0);
     GTEST_SKIP() << "no /proc/thread-self/children (CONFIG_PROC_CHILDREN)";
   }
   ASSERT_TRUE(listed) << listed.error().message;
-  EXPECT_NE(std::find(listed->begin(), listed->end(), child), listed->end());
-  ASSERT_EQ(::kill(child, SIGKILL), 0);
+  EXPECT_NE(std::find(listed->begin(), listed->end(), child.pid()), listed->end());
+  ASSERT_EQ(::kill(child.pid(), SIGKILL), 0);
   siginfo_t info{};
-  ASSERT_EQ(::waitid(P_PID, static_cast<id_t>(child), &info, WEXITED | WNOWAIT), 0);
+  ASSERT_EQ(::waitid(P_PID, static_cast<id_t>(child.pid()), &info, WEXITED | WNOWAIT), 0);
   listed = listChildren();
   ASSERT_TRUE(listed);
-  EXPECT_NE(std::find(listed->begin(), listed->end(), child), listed->end()) << "a zombie";
-  ASSERT_EQ(::waitpid(child, nullptr, 0), child);
+  EXPECT_NE(std::find(listed->begin(), listed->end(), child.pid()), listed->end()) << "a zombie";
+  ASSERT_NE(child.waitForExit(std::chrono::seconds(5)), -1);
   listed = listChildren();
   ASSERT_TRUE(listed);
-  EXPECT_EQ(std::find(listed->begin(), listed->end(), child), listed->end());
+  EXPECT_EQ(std::find(listed->begin(), listed->end(), child.pid()), listed->end());
 }
 
 }  // namespace
