@@ -76,10 +76,14 @@ std::string toJson(const ExitReport& r) {
   return fmt::format(
       "{{\"exit_code\": {}, \"signal\": {}, \"main_pid\": {}, \"duration_ms\": {}, \"reaped\": {}, "
       "\"forwarded\": {}, \"pids_peak\": {}, \"pids_max\": {}, \"fork_rejections\": {}, "
-      "\"oom_kills\": {}, \"drain\": \"{}\", \"killed\": {}, \"cgroup\": {}}}\n",
+      "\"oom_kills\": {}, \"drain\": \"{}\", \"killed\": {}, \"cgroup\": {}, \"observed_cgroup\": "
+      "{}, "
+      "\"escaped\": {}, \"enforced\": {}}}\n",
       r.exitCode, r.signal ? jsonString(signalName(*r.signal)) : "null", r.mainPid, r.durationMs,
       r.reaped, forwarded, orNull(r.pidsPeak), pidsMax, orNull(r.forkRejections),
-      orNull(r.oomKills), drainName(r.drain), r.killed, r.cgroup ? jsonString(*r.cgroup) : "null");
+      orNull(r.oomKills), drainName(r.drain), r.killed, r.cgroup ? jsonString(*r.cgroup) : "null",
+      r.observedCgroup ? jsonString(*r.observedCgroup) : "null", r.escaped,
+      r.enforced ? (*r.enforced ? "true" : "false") : "null");
 }
 
 Status writeReport(const ExitReport& report, const std::string& path) {

@@ -50,6 +50,7 @@ struct Options {
   CgroupMode cgroupMode = CgroupMode::Auto;
   std::optional<PidsMax> pidsMax;         // not written when empty
   std::vector<Limit> limits;              // in the order given, one per file
+  bool workloadCgroupns = true;           // the program in a cgroup namespace rooted at workload/
   std::optional<std::string> reportPath;  // "-" is stderr
 
   bool operator==(const Options&) const = default;

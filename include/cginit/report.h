@@ -29,6 +29,12 @@ struct ExitReport {
   DrainOutcome drain = DrainOutcome::None;
   uint64_t killed = 0;                // processes that the final kill ended
   std::optional<std::string> cgroup;  // the managed cgroup, or null
+  /// The cgroup whose counters were read (managed or observed), or null.
+  std::optional<std::string> observedCgroup;
+  uint64_t escaped = 0;  // processes found outside workload/ at drain
+  /// Whether the workload cannot lift its limits (cgroup namespace under nsdelegate); null when
+  /// nothing is managed.
+  std::optional<bool> enforced;
 };
 
 /// One JSON object, keys in the contract's order; pure.

@@ -42,9 +42,9 @@ TEST_F(ReportTest, SignalDeathNamesTheSignalAndEveryFieldIsThere) {
   EXPECT_EQ(sb.wait(5s), ExitStatus::exited(128 + SIGUSR2)) << sb.stderrText();
   Json r;
   ASSERT_TRUE(readReport(sb, r));
-  for (const char* key :
-       {"exit_code", "signal", "main_pid", "duration_ms", "reaped", "forwarded", "pids_peak",
-        "pids_max", "fork_rejections", "oom_kills", "drain", "killed", "cgroup"}) {
+  for (const char* key : {"exit_code", "signal", "main_pid", "duration_ms", "reaped", "forwarded",
+                          "pids_peak", "pids_max", "fork_rejections", "oom_kills", "drain",
+                          "killed", "cgroup", "observed_cgroup", "escaped", "enforced"}) {
     EXPECT_TRUE(r.has(key)) << "missing " << key;
   }
   EXPECT_EQ(r.integerAt("exit_code"), 128 + SIGUSR2);
