@@ -39,7 +39,7 @@ rootfs_make() {
 out_clear() {
   rm -f "$CASE_DIR"/ready "$CASE_DIR"/env "$CASE_DIR"/cgroup "$CASE_DIR"/pid1 "$CASE_DIR"/starts \
     "$CASE_DIR"/signals "$CASE_DIR"/orphan "$CASE_DIR"/report.json "$CASE_DIR"/handler.* \
-    "$CASE_DIR"/ignorer.*
+    "$CASE_DIR"/ignorer.* "$CASE_DIR"/stranger* "$CASE_DIR"/hog.rc
 }
 
 # out_ready SECONDS: waits until the program wrote /out/ready.
@@ -237,4 +237,246 @@ nspawn_wait() {
   NSP_MS=$(elapsed_ms "${NSP_T1:-$NSP_T0}")
   log "systemd-nspawn exited with status $NSP_RC after $NSP_MS ms; its output:"
   sed 's/^/  | /' "$CASE_DIR/nspawn.out"
+}
+
+# ---- containerd (for Docker and for ctr) ------------------------------------------------------------
+
+# The daemons live for the whole boot (every case of the engine uses them), in a cgroup of their own
+# outside the cases' cgroups (whose leftovers the guest driver kills after each case). Their logs
+# are $DAEMON_LOGS/*.log.
+DAEMONS_CG=$CG/engine-daemons
+DAEMON_LOGS=/var/log/engines
+IMAGE_ROOTFS=/vm/images/busybox-rootfs.tar
+IMAGE_ARCHIVE=/vm/images/busybox-image.tar
+# The guest's root is the initramfs: no overlay module, so the native snapshotter (containerd) and
+# vfs (dockerd).
+export CONTAINERD_SNAPSHOTTER=native
+
+# daemon_start NAME CMD [ARG]...: starts CMD in the background in $DAEMONS_CG (setsid, stdio to
+# $DAEMON_LOGS/NAME.log); its PID goes to /run/engines-NAME.pid.
+daemon_start() {
+  _name=$1
+  shift
+  mkdir -p "$DAEMONS_CG" "$DAEMON_LOGS" || fail "cannot create $DAEMONS_CG"
+  log "starting $*"
+  rm -f "/run/engines-$_name.pid" "/run/engines-$_name.pid.tmp"
+  setsid /bin/sh -c \
+    'echo $$ >"$1/cgroup.procs" || exit 125; echo $$ >"$2.tmp"; mv "$2.tmp" "$2"; shift 2; exec "$@"' \
+    daemon "$DAEMONS_CG" "/run/engines-$_name.pid" "$@" </dev/null >>"$DAEMON_LOGS/$_name.log" 2>&1 &
+  wait_until 10 test -s "/run/engines-$_name.pid" || fail "$_name did not start"
+}
+
+# daemon_alive NAME: the daemon that daemon_start NAME started is still running.
+daemon_alive() { [ -s "/run/engines-$1.pid" ] && alive "$(cat "/run/engines-$1.pid")"; }
+
+# daemon_ready NAME SECONDS CMD [ARG]...: waits until CMD succeeds (the daemon answers); fails the
+# case with the end of the daemon's log when it does not within SECONDS or the daemon died.
+daemon_ready() {
+  _name=$1 _secs=$2
+  shift 2
+  _t0=$(now_cs)
+  _daemon_answers() {
+    daemon_alive "$_name" || return 0
+    "$@" >/dev/null 2>&1
+  }
+  if ! wait_until "$_secs" _daemon_answers "$@" || ! daemon_alive "$_name"; then
+    tail -n 30 "$DAEMON_LOGS/$_name.log"
+    fail "$_name did not get ready within $_secs s"
+  fi
+  log "$_name ready after $(elapsed_ms "$_t0") ms"
+}
+
+# containerd_setup: containerd for this boot (started once; the CRI plugin off: nothing here uses it).
+containerd_setup() {
+  need_cmd /usr/bin/containerd /usr/bin/containerd-shim-runc-v2 /usr/sbin/runc
+  if daemon_alive containerd; then
+    daemon_ready containerd 120 test -S /run/containerd/containerd.sock
+    return 0
+  fi
+  mkdir -p /etc/containerd /var/lib/containerd /run/containerd
+  cat >/etc/containerd/config.toml <<'TOML'
+version = 2
+disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.aufs",
+  "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.devmapper",
+  "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.overlayfs"]
+TOML
+  daemon_start containerd /usr/bin/containerd --config /etc/containerd/config.toml
+  daemon_ready containerd 120 test -S /run/containerd/containerd.sock
+}
+
+# ---- Docker (Debian's docker.io 20.10) ------------------------------------------------------------
+
+DOCKER_IMAGE=cginit-test/busybox:latest
+DOCKER_NAMES=""
+
+# docker_setup: containerd and dockerd for this boot, started once: `--init-path` is the static
+# cginit (what `docker run --init` runs as /sbin/docker-init), vfs storage, no iptables, bridge or
+# registry; DOCKER_RAMDISK because pivot_root(2) fails on the initramfs. Then the cached busybox
+# rootfs is imported as $DOCKER_IMAGE.
+docker_setup() {
+  need_cmd /usr/sbin/dockerd /usr/bin/docker
+  [ -s "$IMAGE_ROOTFS" ] || skip "no busybox image in the guest (tests/vm/engines/image.sh)"
+  containerd_setup
+  if ! daemon_alive dockerd; then
+    mkdir -p /var/lib/docker /run/docker /etc/docker
+    DOCKER_RAMDISK=true daemon_start dockerd /usr/sbin/dockerd \
+      --containerd /run/containerd/containerd.sock --init-path "$CGINIT" --storage-driver vfs \
+      --iptables=false --ip6tables=false --bridge=none --ip-masq=false --userland-proxy=false \
+      --exec-opt native.cgroupdriver=cgroupfs --log-level warn
+  fi
+  daemon_ready dockerd 180 /usr/bin/docker version
+  if ! /usr/bin/docker image inspect "$DOCKER_IMAGE" >/dev/null 2>&1; then
+    _t0=$(now_cs)
+    /usr/bin/docker import "$IMAGE_ROOTFS" "$DOCKER_IMAGE" >/dev/null ||
+      fail "docker import of $IMAGE_ROOTFS failed"
+    log "docker import took $(elapsed_ms "$_t0") ms"
+  fi
+}
+
+docker() { /usr/bin/docker "$@"; }
+
+# docker_cleanup: removes the case's containers (the EXIT trap of docker_detach).
+docker_cleanup() {
+  for _n in $DOCKER_NAMES; do
+    docker rm -f "$_n" >/dev/null 2>&1
+  done
+  DOCKER_NAMES=""
+}
+
+# docker_mounts: /out (the case's directory), the program and memhog, bound into every container.
+docker_mounts() {
+  echo "-v $CASE_DIR:/out -v /vm/workload.sh:/workload.sh:ro"
+  [ ! -x "$MEMHOG" ] || echo "-v $MEMHOG:/usr/local/bin/memhog:ro"
+}
+
+# docker_detach NAME [DOCKER RUN OPTION]... -- CMD [ARG]...: `docker run -d` of CMD in
+# $DOCKER_IMAGE with no network and docker_mounts; waits until the program wrote /out/ready and
+# sets DOCKER_PID (host PID of the container's init process) and DOCKER_CG (its cgroup; the parent
+# of init/ where cginit moved itself there).
+docker_detach() {
+  _name=$1
+  shift
+  DOCKER_NAMES="$DOCKER_NAMES $_name"
+  _opts=""
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do
+    _opts="$_opts $1"
+    shift
+  done
+  shift
+  trap docker_cleanup EXIT
+  out_clear
+  log "docker run -d --name $_name$_opts $DOCKER_IMAGE $*"
+  _t0=$(now_cs)
+  # shellcheck disable=SC2046,SC2086 # options without spaces, split on purpose
+  docker run -d --name "$_name" --network none $(docker_mounts) $_opts "$DOCKER_IMAGE" "$@" \
+    >/dev/null || fail "docker run -d exited with status $?"
+  out_ready 90 || {
+    docker logs "$_name" 2>&1 | tail -n 20
+    fail "the program in the container did not get ready"
+  }
+  DOCKER_PID=$(docker inspect --format '{{.State.Pid}}' "$_name")
+  DOCKER_CG=$(cgroup_dir "$DOCKER_PID")
+  case $DOCKER_CG in */init) DOCKER_CG=${DOCKER_CG%/init} ;; esac
+  log "container $_name ready after $(elapsed_ms "$_t0") ms: its init is host pid $DOCKER_PID" \
+    "($(tr '\0' ' ' <"/proc/$DOCKER_PID/cmdline")), cgroup ${DOCKER_CG#"$CG"}"
+}
+
+# docker_stop NAME: `docker stop -t 10 NAME` (docker's SIGKILL after 10 s); sets STOP_MS and
+# DOCKER_RC (the container's exit code).
+docker_stop() {
+  _t0=$(now_cs)
+  docker stop -t 10 "$1" >/dev/null || fail "docker stop exited with status $?"
+  STOP_MS=$(elapsed_ms "$_t0")
+  DOCKER_RC=$(docker wait "$1") || fail "docker wait exited with status $?"
+  log "docker stop took $STOP_MS ms; the container exited with status $DOCKER_RC"
+}
+
+# docker_logs NAME: the container's output (with cginit's log lines), also kept in
+# $CASE_DIR/NAME.log.
+docker_logs() { docker logs "$1" >"$CASE_DIR/$1.log" 2>&1; cat "$CASE_DIR/$1.log"; }
+
+# ---- containerd + runc through ctr ----------------------------------------------------------------
+
+CTRD_IMAGE=docker.io/cginit-test/busybox:latest
+CTRD_IDS=""
+
+# ctrd_setup: containerd for this boot and the cached busybox image imported (native snapshotter).
+ctrd_setup() {
+  need_cmd /usr/bin/ctr
+  [ -s "$IMAGE_ARCHIVE" ] || skip "no busybox image in the guest (tests/vm/engines/image.sh)"
+  containerd_setup
+  ctr image ls -q 2>/dev/null | grep -qx "$CTRD_IMAGE" && return 0
+  _t0=$(now_cs)
+  ctr image import "$IMAGE_ARCHIVE" >/dev/null || fail "ctr image import of $IMAGE_ARCHIVE failed"
+  ctr image ls -q | grep -qx "$CTRD_IMAGE" || fail "ctr image import did not make $CTRD_IMAGE"
+  log "ctr image import took $(elapsed_ms "$_t0") ms"
+}
+
+# ctrd_mounts: /out, the program, memhog and cginit (at /cginit) bound into every container.
+ctrd_mounts() {
+  echo "--mount type=bind,src=$CASE_DIR,dst=/out,options=rbind:rw" \
+    "--mount type=bind,src=/vm/workload.sh,dst=/workload.sh,options=rbind:ro" \
+    "--mount type=bind,src=$CGINIT,dst=/cginit,options=rbind:ro"
+  [ ! -x "$MEMHOG" ] || echo "--mount type=bind,src=$MEMHOG,dst=/usr/local/bin/memhog,options=rbind:ro"
+}
+
+# ctrd_cleanup: kills and removes the case's tasks and containers (the EXIT trap of ctrd_run).
+ctrd_cleanup() {
+  for _id in $CTRD_IDS; do
+    ctr task kill -s SIGKILL "$_id" >/dev/null 2>&1
+    ctr task rm -f "$_id" >/dev/null 2>&1
+    ctr container rm "$_id" >/dev/null 2>&1
+  done
+  CTRD_IDS=""
+}
+
+# ctrd_run ID [CTR RUN OPTION]... -- CMD [ARG]...: `ctr run --rm --no-pivot` of CMD in $CTRD_IMAGE
+# with ctrd_mounts, in the background (ctr in the foreground of a subshell, stdin /dev/null); its
+# stdout and stderr go to $CASE_DIR/ID.out and ID.err, its exit status to $CASE_DIR/ID.rc. Waits
+# until the task runs and sets CTRD_PID (the host PID of the container's init process).
+ctrd_run() {
+  _id=$1
+  shift
+  CTRD_IDS="$CTRD_IDS $_id"
+  _opts=""
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do
+    _opts="$_opts $1"
+    shift
+  done
+  shift
+  trap ctrd_cleanup EXIT
+  rm -f "$CASE_DIR/$_id.rc" "$CASE_DIR/$_id.rc.tmp" "$CASE_DIR/$_id.out" "$CASE_DIR/$_id.err"
+  log "ctr run --rm --no-pivot$_opts $CTRD_IMAGE $_id $*"
+  (
+    # shellcheck disable=SC2046,SC2086 # options without spaces, split on purpose
+    ctr run --rm --no-pivot $(ctrd_mounts) $_opts "$CTRD_IMAGE" "$_id" "$@" </dev/null \
+      >"$CASE_DIR/$_id.out" 2>"$CASE_DIR/$_id.err"
+    echo $? >"$CASE_DIR/$_id.rc.tmp"
+    mv "$CASE_DIR/$_id.rc.tmp" "$CASE_DIR/$_id.rc"
+  ) &
+  CTRD_PID=""
+  _ctrd_task_up() {
+    [ -e "$CASE_DIR/$_id.rc" ] && return 0
+    CTRD_PID=$(ctr task ls 2>/dev/null | awk -v id="$_id" '$1 == id && $3 == "RUNNING" {print $2}')
+    [ -n "$CTRD_PID" ]
+  }
+  wait_until 90 _ctrd_task_up || fail "the task $_id did not start"
+  [ -n "$CTRD_PID" ] || {
+    cat "$CASE_DIR/$_id.err"
+    fail "the task $_id ended at once with status $(cat "$CASE_DIR/$_id.rc")"
+  }
+  log "task $_id runs: its init is host pid $CTRD_PID ($(tr '\0' ' ' <"/proc/$CTRD_PID/cmdline"))," \
+    "cgroup $(cgroup_dir "$CTRD_PID" | sed "s|^$CG||")"
+}
+
+# ctrd_wait ID SECONDS: waits until `ctr run` of ID has exited; sets CTRD_RC. Fails the case (with
+# ctr's stderr) when it still runs after SECONDS.
+ctrd_wait() {
+  if ! wait_until "$2" test -e "$CASE_DIR/$1.rc"; then
+    sed 's/^/  | /' "$CASE_DIR/$1.err"
+    fail "ctr run of $1 still running after $2 s"
+  fi
+  CTRD_RC=$(cat "$CASE_DIR/$1.rc")
+  log "ctr run of $1 exited with status $CTRD_RC; its stderr:"
+  sed 's/^/  | /' "$CASE_DIR/$1.err"
 }

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Runs the engine cases of tests/vm/engines/ENGINE (podman + crun, or systemd-nspawn, with cginit as
-# the container's init) in one boot of the QEMU guest of tests/vm/run.sh. The host's engine binaries
-# are copied into the guest with their shared libraries; without them the cases skip.
+# Runs the engine cases of tests/vm/engines/ENGINE (podman + crun, systemd-nspawn, Docker, or
+# containerd + runc with ctr, with cginit as the container's init) in one boot of the QEMU guest of
+# tests/vm/run.sh. The host's engine binaries are copied into the guest with their shared libraries
+# (they never run on the host); without them the cases skip.
 #
-# usage: tests/vm/engines/run.sh podman|nspawn [tests/vm/run.sh OPTION]... [CASE]...
+# usage: tests/vm/engines/run.sh podman|nspawn|docker|containerd [tests/vm/run.sh OPTION]... [CASE]...
 #   e.g. tests/vm/engines/run.sh podman --build build -v
 #        tests/vm/engines/run.sh nspawn --build build nspawn-boot-reboot
-# Host packages: podman crun conmon (podman), systemd-container (nspawn); tools/install-deps.sh.
+#        tests/vm/engines/run.sh docker --build build docker-init-exit
+# Host packages: podman crun conmon (podman), systemd-container (nspawn), docker.io containerd runc
+# (docker, containerd); tools/install-deps.sh. Docker and containerd import the busybox image that
+# engines/image.sh builds once and caches beside the kernel.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 engine=${1:-}
@@ -19,17 +23,36 @@ case $engine in
   nspawn)
     files=(/usr/bin/systemd-nspawn)
     ;;
+  docker | containerd)
+    # Debian's docker.io: /usr/bin/docker is its CLI (a /usr/local/bin/docker may shadow it in PATH).
+    files=(/usr/bin/containerd /usr/bin/containerd-shim-runc-v2 /usr/sbin/runc)
+    if [[ $engine == docker ]]; then
+      files+=(/usr/sbin/dockerd /usr/bin/docker)
+    else
+      files+=(/usr/bin/ctr)
+    fi
+    if images=$("$here/image.sh"); then
+      files+=("$images/rootfs.tar:/vm/images/busybox-rootfs.tar"
+        "$images/image.tar:/vm/images/busybox-image.tar")
+    else
+      echo "engines/run.sh: no busybox image (engines/image.sh failed); the $engine cases skip" >&2
+    fi
+    ;;
   -h | --help)
     sed -n '3,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
     exit 0
     ;;
   *)
-    echo "usage: tests/vm/engines/run.sh podman|nspawn [tests/vm/run.sh OPTION]... [CASE]..." >&2
+    echo "usage: tests/vm/engines/run.sh podman|nspawn|docker|containerd [tests/vm/run.sh OPTION]... [CASE]..." >&2
     exit 2
     ;;
 esac
 shift
-args=(--case-dir "$here/$engine" --group "engines-$engine" -m 1024
+# The docker and containerd binaries alone are 100-200 MB of initramfs (unpacked in guest memory),
+# and their first commands are slow under TCG.
+mem=1024 case_timeout=120
+case $engine in docker | containerd) mem=2048 case_timeout=240 ;; esac
+args=(--case-dir "$here/$engine" --group "engines-$engine" -m "$mem" --case-timeout "$case_timeout"
   --file "$here/lib.sh:/vm/engines.sh" --file "$here/workload.sh:/vm/workload.sh")
 for f in "${files[@]}"; do
   args+=(--optional-file "$f")

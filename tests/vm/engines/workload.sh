@@ -13,8 +13,11 @@
 #       their own (setsid): one that writes "TERM" to /out/handler.term on SIGTERM and exits, and
 #       one that ignores SIGTERM (only SIGKILL or cgroup.kill end it). "bomb": then starts a fork
 #       bomb (each of its processes forks a copy of itself every 50 ms, for ever).
-#   workload.sh daemon handler|ignorer
-#       the daemons of "serve daemons" (their PIDs in /out/handler.pid and /out/ignorer.pid).
+#       "hog": starts /usr/local/bin/memhog 64 as a child and writes its exit status to /out/hog.rc.
+#   workload.sh daemon handler|ignorer [NAME]
+#       the daemons of "serve daemons" (their PIDs in /out/handler.pid and /out/ignorer.pid), also
+#       what the cases start with `docker exec` or `ctr task exec` as strangers: with NAME, the PID
+#       goes to /out/NAME.pid and the handler writes "TERM" to /out/NAME.term.
 # orphan and serve write /out/env (the `container` variable), /out/cgroup (/proc/self/cgroup),
 # /out/pid1 (PID 1's command line) and a line to /out/starts, and then /out/ready.
 set -u
@@ -81,6 +84,12 @@ case $mode in
             bomb
           ) &
           ;;
+        hog)
+          (
+            /usr/local/bin/memhog 64 >/dev/null 2>&1
+            echo $? >"$out/hog.rc"
+          ) &
+          ;;
         *) echo "workload.sh: unknown serve option $what" >&2; exit 98 ;;
       esac
     done
@@ -90,14 +99,16 @@ case $mode in
   daemon)
     # The sleep child keeps the daemon alive without forking again (a full pids.max must not end
     # it); `wait` returns early for a signal that has a trap.
+    name=${3:-$2}
     case $2 in
-      handler) trap 'echo TERM >"$out/handler.term"; exit 0' TERM ;;
+      # shellcheck disable=SC2064 # $name is meant to be expanded now
+      handler) trap "echo TERM >\"$out/$name.term\"; exit 0" TERM ;;
       ignorer) trap '' TERM ;;
     esac
     sleep 100000 &
-    echo $$ >"$out/$2.pid"
+    echo $$ >"$out/$name.pid"
     while :; do wait; done
     ;;
 esac
-echo "usage: workload.sh orphan CODE | serve CODE [daemons] [bomb] | daemon handler|ignorer" >&2
+echo "usage: workload.sh orphan CODE | serve CODE [daemons] [bomb] [hog] | daemon handler|ignorer [NAME]" >&2
 exit 2
