@@ -12,13 +12,32 @@ packages=(
   # the pure cgroup v2 test tier boots Debian's kernel under QEMU
   qemu-system-x86 busybox-static xz-utils
   # engine cases of that tier: copied into the guest and run there only (never on the host)
-  podman crun conmon systemd-container
+  podman crun conmon systemd-container docker.io containerd runc
 )
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if ((${#missing[@]})); then
+  # docker.io and containerd would start their daemons on install, on a host whose cgroups they
+  # must not touch (the tests run them in the QEMU guest only): a policy-rc.d that refuses every
+  # service start is in place BEFORE apt-get runs. Afterwards (also on failure) a policy-rc.d that
+  # was there before is put back, and ours is removed.
+  policy=/usr/sbin/policy-rc.d
+  saved=""
+  if [[ -e $policy || -L $policy ]]; then
+    saved=$(mktemp /usr/sbin/policy-rc.d.cginit.XXXXXX)
+    mv -f "$policy" "$saved"
+  fi
+  restore_policy() {
+    rm -f "$policy"
+    [[ -z $saved ]] || mv -f "$saved" "$policy"
+  }
+  trap restore_policy EXIT
+  printf '#!/bin/sh\n# tools/install-deps.sh: no service starts while installing\nexit 101\n' >"$policy"
+  chmod 755 "$policy"
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  restore_policy
+  trap - EXIT
 fi
