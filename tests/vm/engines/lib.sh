@@ -381,11 +381,12 @@ docker_detach() {
     "($(tr '\0' ' ' <"/proc/$DOCKER_PID/cmdline")), cgroup ${DOCKER_CG#"$CG"}"
 }
 
-# docker_stop NAME: `docker stop -t 10 NAME` (docker's SIGKILL after 10 s); sets STOP_MS and
-# DOCKER_RC (the container's exit code).
+# docker_stop NAME [SECONDS]: `docker stop -t SECONDS NAME` (docker's SIGKILL after SECONDS, default
+# 10, docker's own default); sets STOP_MS and DOCKER_RC (the container's exit code: 137 when docker
+# had to SIGKILL the init). Under TCG docker's own part of a stop takes several seconds.
 docker_stop() {
   _t0=$(now_cs)
-  docker stop -t 10 "$1" >/dev/null || fail "docker stop exited with status $?"
+  docker stop -t "${2:-10}" "$1" >/dev/null || fail "docker stop exited with status $?"
   STOP_MS=$(elapsed_ms "$_t0")
   DOCKER_RC=$(docker wait "$1") || fail "docker wait exited with status $?"
   log "docker stop took $STOP_MS ms; the container exited with status $DOCKER_RC"
@@ -412,9 +413,13 @@ ctrd_setup() {
   log "ctr image import took $(elapsed_ms "$_t0") ms"
 }
 
-# ctrd_mounts: /out, the program, memhog and cginit (at /cginit) bound into every container.
+# ctrd_mounts: what the CRI plugin (Kubernetes) gives every container on a cgroup v2 node and ctr
+# alone does not: a private cgroup namespace (`--with-ns cgroup:` with no path makes a new one) and
+# cgroup2 mounted read-only at /sys/fs/cgroup (ctr's default spec mounts no cgroupfs at all). Then
+# /out, the program, memhog and cginit (at /cginit) bound into the container.
 ctrd_mounts() {
-  echo "--mount type=bind,src=$CASE_DIR,dst=/out,options=rbind:rw" \
+  echo "--with-ns cgroup: --mount type=cgroup,src=cgroup,dst=/sys/fs/cgroup,options=ro:nosuid:noexec:nodev" \
+    "--mount type=bind,src=$CASE_DIR,dst=/out,options=rbind:rw" \
     "--mount type=bind,src=/vm/workload.sh,dst=/workload.sh,options=rbind:ro" \
     "--mount type=bind,src=$CGINIT,dst=/cginit,options=rbind:ro"
   [ ! -x "$MEMHOG" ] || echo "--mount type=bind,src=$MEMHOG,dst=/usr/local/bin/memhog,options=rbind:ro"
