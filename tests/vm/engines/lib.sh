@@ -309,18 +309,25 @@ TOML
 DOCKER_IMAGE=cginit-test/busybox:latest
 DOCKER_NAMES=""
 
-# docker_setup: containerd and dockerd for this boot, started once: `--init-path` is the static
-# cginit (what `docker run --init` runs as /sbin/docker-init), vfs storage, no iptables, bridge or
-# registry; DOCKER_RAMDISK because pivot_root(2) fails on the initramfs. Then the cached busybox
-# rootfs is imported as $DOCKER_IMAGE.
+# docker_setup: containerd and dockerd for this boot, started once: the init is the static cginit
+# (what `docker run --init` runs as /sbin/docker-init), set by examples/daemon.json, which
+# engines/run.sh installs as /etc/docker/daemon.json ("init-path"; without that file,
+# `--init-path`); vfs storage, no iptables, bridge or registry; DOCKER_RAMDISK because
+# pivot_root(2) fails on the initramfs. Then the cached busybox rootfs is imported as $DOCKER_IMAGE.
 docker_setup() {
   need_cmd /usr/sbin/dockerd /usr/bin/docker
   [ -s "$IMAGE_ROOTFS" ] || skip "no busybox image in the guest (tests/vm/engines/image.sh)"
   containerd_setup
   if ! daemon_alive dockerd; then
     mkdir -p /var/lib/docker /run/docker /etc/docker
+    _init_path="--init-path=$CGINIT"
+    if [ -s /etc/docker/daemon.json ]; then
+      log "/etc/docker/daemon.json (examples/daemon.json): $(tr -d '\n' </etc/docker/daemon.json)"
+      _init_path=""
+    fi
+    # shellcheck disable=SC2086 # empty or one word
     DOCKER_RAMDISK=true daemon_start dockerd /usr/sbin/dockerd \
-      --containerd /run/containerd/containerd.sock --init-path "$CGINIT" --storage-driver vfs \
+      --containerd /run/containerd/containerd.sock $_init_path --storage-driver vfs \
       --iptables=false --ip6tables=false --bridge=none --ip-masq=false --userland-proxy=false \
       --exec-opt native.cgroupdriver=cgroupfs --log-level warn
   fi

@@ -27,7 +27,8 @@ case $engine in
     # Debian's docker.io: /usr/bin/docker is its CLI (a /usr/local/bin/docker may shadow it in PATH).
     files=(/usr/bin/containerd /usr/bin/containerd-shim-runc-v2 /usr/sbin/runc)
     if [[ $engine == docker ]]; then
-      files+=(/usr/sbin/dockerd /usr/bin/docker)
+      # the daemon's init-path comes from the example that README.md documents
+      files+=(/usr/sbin/dockerd /usr/bin/docker "$here/../../../examples/daemon.json:/etc/docker/daemon.json")
     else
       files+=(/usr/bin/ctr)
     fi
