@@ -20,7 +20,13 @@ ctrd_run podpids-app --cgroup "${pod#"$CG"}/app" --with-ns "pid:/proc/$pause/ns/
 out_ready 60 || fail "the program in the container did not get ready"
 expect_eq "the app container's pids.max (no limit of its own)" "$(cat "$pod/app/pids.max")" max
 refused() { sed -n 's/^max //p' "$pod/app/pids.events"; }
-wait_until 30 test "$(refused)" -ge 1 || fail "the fork bomb never hit the pod's pids.max"
+if ! wait_until 30 test "$(refused)" -ge 1; then
+  log "pod: pids.current $(cat "$pod/pids.current"), pids.events $(cat "$pod/pids.events");" \
+    "app: pids.current $(cat "$pod/app/pids.current"), pids.events $(cat "$pod/app/pids.events")"
+  dmesg | grep 'fork rejected' | tail -n 3
+  sed 's/^/  | /' "$CASE_DIR/podpids-app.err"
+  fail "the fork bomb never hit the pod's pids.max"
+fi
 expect_le "pids.current of the pod" "$(cat "$pod/pids.current")" 40
 warned() { grep -q '^\[cginit\] \[warning\].*fork refused' "$CASE_DIR/podpids-app.err"; }
 wait_until 20 warned || {
