@@ -328,6 +328,10 @@ Result<CliResult> parseCommandLine(const std::vector<std::string>& argv) {
 }
 
 std::string versionText() {
+  // tini's shape: docker info splits at " - " and reads the commit after "git.".
+  if (*kGitCommit == '\0') {
+    return fmt::format("cginit version {}\n", kVersion);
+  }
   return fmt::format("cginit version {} - git.{}\n", kVersion, kGitCommit);
 }
 

@@ -6,7 +6,11 @@ export DEBIAN_FRONTEND=noninteractive
 packages=(
   meson ninja-build pkg-config g++ file util-linux procps python3
   libcgroup-dev libtomlplusplus-dev libspdlog-dev libfmt-dev libgtest-dev
-  clang-format
+  clang-format git
+  # the manual page (scdoc renders it; man-db and groff check the rendering)
+  scdoc man-db groff-base
+  # the Debian package (tools/build-package.sh)
+  debhelper dpkg-dev fakeroot lintian
   # libFuzzer targets (tools/fuzz.sh)
   clang libclang-rt-14-dev
   # the pure cgroup v2 test tier boots Debian's kernel under QEMU
