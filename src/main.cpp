@@ -2,14 +2,10 @@
 // Entry point: settings from argv, environment and file; help/version/license; the supervisor.
 #include <unistd.h>
 
-#include <array>
-#include <cstdlib>
-#include <exception>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "cginit/cli.h"
@@ -33,40 +29,7 @@ int printStdout(const std::string& text) {
   return 0;
 }
 
-/// Says what ended cginit, then aborts, allocating nothing (it may be std::bad_alloc).
-/// libstdc++'s default handler names the exception's type through the C++ demangler, which
-/// alone is about 50 KB of the static binary.
-[[noreturn]] void onTerminate() noexcept {
-  std::string_view reason = "no exception is active";
-  // `active` keeps the exception, and so the text that what() returns, alive until abort().
-  const std::exception_ptr active = std::current_exception();
-  if (active) {
-    try {
-      std::rethrow_exception(active);
-    } catch (const std::exception& e) {
-      reason = e.what();
-    } catch (...) {
-      reason = "an exception that is not a std::exception";
-    }
-  }
-  std::array<char, 512> line{};
-  char* end = fmt::format_to_n(line.data(), line.size() - 1,
-                               "[cginit] [critical] terminate called: {}", reason)
-                  .out;
-  *end++ = '\n';
-  (void)cginit::sys::writeAll(
-      STDERR_FILENO, std::string_view(line.data(), static_cast<size_t>(end - line.data())));
-  std::abort();
-}
-
 }  // namespace
-
-// libstdc++ keeps its default terminate handler in an archive member of its own
-// (eh_term_handler.o) so that a program can define it instead; then the static link leaves the
-// verbose handler and the demangler out.
-namespace __cxxabiv1 {
-std::terminate_handler __terminate_handler = onTerminate;
-}  // namespace __cxxabiv1
 
 int main(int argc, char** argv) {
   // Errors before the settings are known still go through the one logger, at its default level.
