@@ -15,6 +15,7 @@
 #include "cginit/settings.h"
 #include "cginit/supervisor.h"
 #include "cginit/sys.h"
+#include "cginit/text.h"
 
 namespace {
 
@@ -41,6 +42,13 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   cginit::initLogging(settings->options.verbosity);
+  if (settings->action == cginit::Action::Run || settings->action == cginit::Action::PrintConfig) {
+    // A TOML typo is exit 2; a misspelt variable must not be silent either (its value may be a
+    // secret: only the name is logged).
+    for (const std::string& name : cginit::unknownVariables(environ)) {
+      spdlog::warn("ignoring unknown environment variable {}", cginit::quoted(name));
+    }
+  }
   switch (settings->action) {
     case cginit::Action::Help:
       return printStdout(cginit::usageText(args.empty() ? "cginit" : args[0]));
