@@ -12,6 +12,7 @@
 #include "cginit/config_file.h"
 #include "cginit/license.h"
 #include "cginit/log.h"
+#include "cginit/report.h"
 #include "cginit/settings.h"
 #include "cginit/supervisor.h"
 #include "cginit/sys.h"
@@ -60,6 +61,13 @@ int main(int argc, char** argv) {
       return printStdout(cginit::formatConfig(settings->options));
     case cginit::Action::Run:
       break;
+  }
+  // An unwritable report is found now, not after the program ran (the supervisor writes it).
+  if (const auto& report = settings->options.reportPath) {
+    if (auto st = cginit::checkReportPath(*report); !st) {
+      spdlog::error("{}", st.error().message);
+      return kExitUsage;
+    }
   }
   cginit::Supervisor supervisor(std::move(settings->options), std::move(settings->programArgv));
   auto code = supervisor.run();
