@@ -151,10 +151,10 @@ Status readRewrite(const Context& c, std::string_view key, const toml::node& n, 
     }
     if (auto it = spelledAs.find(*fromSignal); it != spelledAs.end()) {
       return c.at(from->source(), key,
-                  fmt::format("'{}' and '{}' are both {}", it->second, from->str(),
+                  fmt::format("{} and {} are both {}", quoted(it->second), quoted(from->str()),
                               signalName(*fromSignal)));
     }
-    const std::string itemKey = fmt::format("{}.{}", key, from->str());
+    const std::string itemKey = fmt::format("{}.{}", key, escaped(from->str()));
     auto toText = stringOrInteger(c, itemKey, *to);
     if (!toText) {
       return std::move(toText).error();
@@ -185,14 +185,14 @@ Status readLimits(const Context& c, std::string_view key, const toml::node& n, O
     if (value->is_table()) {
       // `memory.max = "1G"` without quotes is a dotted key: a table "memory" holding "max".
       return c.at(file->source(), key,
-                  fmt::format("'{}' is a table: quote file names that contain a dot "
+                  fmt::format("{} is a table: quote file names that contain a dot "
                               "(\"{}.max\" = \"512M\")",
-                              file->str(), file->str()));
+                              quoted(file->str()), escaped(file->str())));
     }
-    if (auto st = checkLimit(file->str(), "0"); !st && !isValidLimitFile(file->str())) {
-      return c.at(file->source(), key, st.error().message);
+    if (!isValidLimitFile(file->str())) {  // at the key; the value's errors are at the value
+      return c.at(file->source(), key, checkLimit(file->str(), "").error().message);
     }
-    const std::string itemKey = fmt::format("{}.\"{}\"", key, file->str());
+    const std::string itemKey = fmt::format("{}.\"{}\"", key, escaped(file->str()));
     auto text = stringOrInteger(c, itemKey, *value);
     if (!text) {
       return std::move(text).error();
