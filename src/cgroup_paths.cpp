@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: MIT
-// Pure parsers for the cgroup v2 files cginit reads: /proc/self/cgroup, mountinfo, *.events, procs.
+// Pure parsers for the cgroup v2 files cginit reads (/proc/self/cgroup, mountinfo, *.events,
+// procs) and the check of what --limit may write.
 #include "cginit/cgroup_paths.h"
 
 #include <algorithm>
-#include <charconv>
+#include <array>
 #include <limits>
 #include <optional>
+
+#include <fmt/format.h>
+
+#include "cginit/text.h"
 
 namespace cginit {
 
@@ -63,13 +68,19 @@ std::string_view trim(std::string_view s) {
 
 template <typename T>
 std::optional<T> parseNumber(std::string_view s) {
-  T value{};
-  const auto* end = s.data() + s.size();
-  const auto [ptr, ec] = std::from_chars(s.data(), end, value);
-  if (s.empty() || ec != std::errc() || ptr != end) {
-    return std::nullopt;
-  }
-  return value;
+  return parseInt<T>(s);
+}
+
+constexpr std::array<std::string_view, 8> kControllers = {"cpu",  "cpuset",  "io",   "memory",
+                                                          "pids", "hugetlb", "rdma", "misc"};
+
+/// The core files that --limit may write (cgroup-v2.rst, "Core Interface Files"); the other
+/// cgroup.* files are how cginit itself manages the tree.
+constexpr std::array<std::string_view, 2> kCoreLimits = {"cgroup.max.descendants",
+                                                         "cgroup.max.depth"};
+
+bool isCoreLimit(std::string_view file) {
+  return std::find(kCoreLimits.begin(), kCoreLimits.end(), file) != kCoreLimits.end();
 }
 
 /// The fields of one mountinfo line: the mount's root, mount point, per-mount options, and
@@ -115,7 +126,7 @@ Result<std::string> parseProcSelfCgroup(std::string_view text) {
     return Error{0, "no cgroup v2 entry (a \"0::\" line) in /proc/self/cgroup"};
   }
   if (path->empty() || path->front() != '/') {
-    return Error{0, "invalid cgroup v2 path '" + *path + "' in /proc/self/cgroup"};
+    return Error{0, "invalid cgroup v2 path " + quoted(*path) + " in /proc/self/cgroup"};
   }
   return *path;
 }
@@ -228,7 +239,7 @@ Result<std::map<std::string, uint64_t>> parseKeyValues(std::string_view text) {
     const auto value =
         sp == std::string_view::npos ? std::nullopt : parseNumber<uint64_t>(trim(line.substr(sp)));
     if (!value) {
-      error = Error{0, "invalid key/value line '" + std::string(line) + "'"};
+      error = Error{0, "invalid key/value line " + quoted(line)};
       return;
     }
     out[std::string(line.substr(0, sp))] = *value;
@@ -260,7 +271,7 @@ Result<std::vector<pid_t>> parsePidList(std::string_view text, size_t* outside) 
       return;
     }
     if (!pid || *pid < 0) {
-      error = Error{0, "invalid pid '" + std::string(line) + "'"};
+      error = Error{0, "invalid pid " + quoted(line)};
       return;
     }
     pids.push_back(*pid);
@@ -278,6 +289,67 @@ std::vector<std::string> parseControllerList(std::string_view text) {
     out.emplace_back(word);
   }
   return out;
+}
+
+bool isValidLimitFile(std::string_view file) {
+  if (isCoreLimit(file)) {
+    return true;
+  }
+  const auto dot = file.find('.');
+  if (dot == std::string_view::npos || dot + 1 >= file.size()) {
+    return false;
+  }
+  if (std::find(kControllers.begin(), kControllers.end(), file.substr(0, dot)) ==
+      kControllers.end()) {
+    return false;
+  }
+  // Upper case for hugetlb.<size>.max ("hugetlb.2MB.max"); no '/', so never another directory.
+  return std::all_of(file.begin(), file.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-';
+  });
+}
+
+std::string_view limitController(std::string_view file) {
+  return isCoreLimit(file) ? std::string_view() : file.substr(0, file.find('.'));
+}
+
+std::optional<uint64_t> parsePlainDecimal(std::string_view text) {
+  if (text.size() > 1 && text[0] == '0') {
+    return std::nullopt;  // the kernel reads "010" as octal 8
+  }
+  return parseInt<uint64_t>(text);
+}
+
+Status checkLimit(std::string_view file, std::string_view value) {
+  if (!isValidLimitFile(file)) {
+    if (file.substr(0, 7) == "cgroup.") {
+      return usageError("invalid limit file " + quoted(file) +
+                        ": cginit manages the cgroup.* files itself, except "
+                        "cgroup.max.descendants and cgroup.max.depth");
+    }
+    return usageError("invalid limit file " + quoted(file) +
+                      " (expected a controller's interface file such as memory.max)");
+  }
+  // Cgroup interface files take ASCII values: anything else is a mistake (and a byte that is not
+  // UTF-8 would make --print-config print TOML that cannot be read back).
+  const bool printable =
+      std::all_of(value.begin(), value.end(), [](char c) { return c >= ' ' && c <= '~'; });
+  if (value.empty() || !printable) {
+    return usageError("invalid limit value " + quoted(value) + " for " + std::string(file));
+  }
+  // The values cginit reads back or reports: plain decimal or "max" (the kernel would also take
+  // "+16", and "0x10" or "010" in base 0, which no report can show as it was meant).
+  if (file == "pids.max" || isCoreLimit(file)) {
+    const uint64_t most = file == "pids.max" ? kPidsMaxLimit : 2147483647;
+    const uint64_t least = file == "pids.max" ? 1 : 0;
+    const auto n = parsePlainDecimal(value);
+    if (value != "max" && (!n || *n < least || *n > most)) {
+      return usageError(fmt::format("invalid limit value {} for {} (expected {}..{} or max)",
+                                    quoted(value), file, least, most));
+    }
+  }
+  return {};
 }
 
 }  // namespace cginit

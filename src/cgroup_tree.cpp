@@ -191,6 +191,10 @@ Result<Plan> planControllers(const std::vector<std::string>& available, const Cg
       return usageError("invalid cgroup limit file '" + file + "'");
     }
     const std::string controller(limitController(file));
+    if (controller.empty()) {  // cgroup.max.descendants and .depth need no controller
+      plan.writes.emplace_back(file, value);
+      return {};
+    }
     if (contains(available, controller)) {
       if (!contains(plan.controllers, controller)) {
         plan.controllers.push_back(controller);

@@ -4,111 +4,65 @@
 
 #include <algorithm>
 #include <array>
-#include <functional>
 
 #include <fmt/format.h>
 
-#include "cginit/duration.h"
-#include "cginit/signal_names.h"
+#include "cginit/option_table.h"
+#include "cginit/text.h"
 #include "cginit/version.h"
 
 namespace cginit {
 namespace {
 
-enum class Opt {
-  Help,
-  Version,
-  Verbose,
-  Subreaper,
-  Pdeathsig,
-  KillGroup,
-  RemapExit,
-  WarnOnReap,
-  License,
-  Config,
-  Cgroup,
-  PidsMax,
-  Limit,
-  Forward,
-  Rewrite,
-  Grace,
-  StopSignal,
-  StopTimeout,
-  Report,
-  PrintConfig,
-};
+/// The options that are no setting of the table: actions, -v (counted), -g (an alias) and
+/// --config (which names the file rather than setting something in it).
+enum class Special { Help, Version, Verbose, KillGroup, License, Config, PrintConfig };
 
-struct OptSpec {
+struct SpecialOption {
   char shortName;  // 0 when there is none
   std::string_view longName;
   bool hasArg;
-  Opt id;
+  Special id;
 };
 
-constexpr std::array<OptSpec, 20> kOpts = {{
-    {'h', "help", false, Opt::Help},
-    {0, "version", false, Opt::Version},
-    {'v', "", false, Opt::Verbose},
-    {'s', "subreaper", false, Opt::Subreaper},
-    {'p', "pdeathsig", true, Opt::Pdeathsig},
-    {'g', "kill-process-group", false, Opt::KillGroup},
-    {'e', "remap-exit", true, Opt::RemapExit},
-    {'w', "warn-on-reap", false, Opt::WarnOnReap},
-    {'l', "license", false, Opt::License},
-    {0, "config", true, Opt::Config},
-    {0, "cgroup", true, Opt::Cgroup},
-    {0, "pids-max", true, Opt::PidsMax},
-    {0, "limit", true, Opt::Limit},
-    {0, "forward", true, Opt::Forward},
-    {0, "rewrite", true, Opt::Rewrite},
-    {0, "grace", true, Opt::Grace},
-    {0, "stop-signal", true, Opt::StopSignal},
-    {0, "stop-timeout", true, Opt::StopTimeout},
-    {0, "report", true, Opt::Report},
-    {0, "print-config", false, Opt::PrintConfig},
+constexpr std::array<SpecialOption, 7> kSpecial = {{
+    {'h', "help", false, Special::Help},
+    {0, "version", false, Special::Version},
+    {'v', "", false, Special::Verbose},
+    {'g', "kill-process-group", false, Special::KillGroup},
+    {'l', "license", false, Special::License},
+    {0, "config", true, Special::Config},
+    {0, "print-config", false, Special::PrintConfig},
 }};
 
-/// Whether `text` is well-formed UTF-8 (no overlong forms, surrogates or code points above
-/// U+10FFFF), as TOML requires of every string.
-bool isUtf8(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    size_t length = 0;
-    unsigned min = 0;  // the smallest code point that needs this many bytes
-    if (lead < 0x80) {
-      ++i;
-      continue;
-    }
-    if ((lead & 0xe0) == 0xc0) {
-      length = 2;
-      min = 0x80;
-    } else if ((lead & 0xf0) == 0xe0) {
-      length = 3;
-      min = 0x800;
-    } else if ((lead & 0xf8) == 0xf0) {
-      length = 4;
-      min = 0x10000;
-    } else {
-      return false;
-    }
-    if (text.size() - i < length) {
-      return false;
-    }
-    unsigned cp = lead & (0x7fu >> length);
-    for (size_t k = 1; k < length; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xc0) != 0x80) {
-        return false;
-      }
-      cp = (cp << 6) | (next & 0x3fu);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-      return false;
-    }
-    i += length;
+/// One option of the command line: a special one or a setting of the table.
+struct Opt {
+  const SpecialOption* special = nullptr;
+  const Setting* setting = nullptr;
+
+  explicit operator bool() const { return special != nullptr || setting != nullptr; }
+  char shortName() const { return special ? special->shortName : setting->shortName; }
+  std::string_view longName() const { return special ? special->longName : setting->longName; }
+  /// Whether the value is required (a separate word when not attached).
+  bool needsValue() const {
+    return special ? special->hasArg
+                   : setting->form != ValueForm::Flag && setting->form != ValueForm::Bool;
   }
-  return true;
+  /// Whether `--name=VALUE` is allowed.
+  bool takesValue() const { return needsValue() || (setting && setting->form == ValueForm::Bool); }
+};
+
+Opt findLong(std::string_view name) {
+  const auto* special = std::find_if(kSpecial.begin(), kSpecial.end(), [&](const SpecialOption& s) {
+    return !s.longName.empty() && s.longName == name;
+  });
+  return special != kSpecial.end() ? Opt{special, nullptr} : Opt{nullptr, findByLongName(name)};
+}
+
+Opt findShort(char name) {
+  const auto* special = std::find_if(kSpecial.begin(), kSpecial.end(),
+                                     [&](const SpecialOption& s) { return s.shortName == name; });
+  return special != kSpecial.end() ? Opt{special, nullptr} : Opt{nullptr, findByShortName(name)};
 }
 
 /// Stores one option with its value into the result.
@@ -116,113 +70,43 @@ class Applier {
  public:
   explicit Applier(CliResult& out) : out_(out) {}
 
-  Status apply(Opt id, const std::string& value) {
-    OptionsLayer& l = out_.layer;
-    switch (id) {
-      case Opt::Help:
+  /// `value` is nullopt for an option given without one (a flag, or --workload-cgroupns).
+  Status apply(const Opt& opt, const std::optional<std::string>& value) {
+    if (opt.setting != nullptr) {
+      // A flag or a Bool without "=VALUE" is switched on.
+      return opt.setting->set(value ? *value : "true", out_.layer);
+    }
+    switch (opt.special->id) {
+      case Special::Help:
         setAction(Action::Help);
         return {};
-      case Opt::Version:
+      case Special::Version:
         setAction(Action::Version);
         return {};
-      case Opt::License:
+      case Special::License:
         setAction(Action::License);
         return {};
-      case Opt::PrintConfig:
+      case Special::PrintConfig:
         setAction(Action::PrintConfig);
         return {};
-      case Opt::Verbose:
+      case Special::Verbose:
         ++verbose_;
-        l.verbosity = verbosityFromCount(verbose_);
+        out_.layer.verbosity = verbosityFromCount(verbose_);
         return {};
-      case Opt::Subreaper:
-        l.subreaper = true;
+      case Special::KillGroup:
+        out_.layer.forward = ForwardTarget::Group;
         return {};
-      case Opt::KillGroup:
-        l.forward = ForwardTarget::Group;
-        return {};
-      case Opt::WarnOnReap:
-        l.warnOnReap = true;
-        return {};
-      case Opt::Pdeathsig:
-        return store(parseSignal(value), l.pdeathsig);
-      case Opt::RemapExit: {
-        auto code = parseExitCode(value);
-        if (!code) {
-          return std::move(code).error();
-        }
-        if (!l.remapExit) {
-          l.remapExit.emplace();
-        }
-        l.remapExit->push_back(*code);
-        return {};
-      }
-      case Opt::Config:
-        if (value.empty()) {
+      case Special::Config:
+        if (!value || value->empty()) {
           return usageError("empty file name");
         }
-        out_.configPath = value;
-        return {};
-      case Opt::Cgroup:
-        return store(parseCgroupMode(value), l.cgroupMode);
-      case Opt::PidsMax:
-        return store(parsePidsMax(value), l.pidsMax);
-      case Opt::Limit: {
-        auto limit = parseLimit(value);
-        if (!limit) {
-          return std::move(limit).error();
-        }
-        if (!l.limits) {
-          l.limits.emplace();
-        }
-        auto& v = *l.limits;
-        std::erase_if(v, [&](const Limit& x) { return x.file == limit->file; });
-        v.push_back(*limit);
-        return {};
-      }
-      case Opt::Forward:
-        return store(parseForward(value), l.forward);
-      case Opt::Rewrite: {
-        auto pair = parseRewrite(value);
-        if (!pair) {
-          return std::move(pair).error();
-        }
-        if (!l.rewrite) {
-          l.rewrite.emplace();
-        }
-        (*l.rewrite)[pair->first] = pair->second;
-        return {};
-      }
-      case Opt::Grace:
-        return store(parseDuration(value), l.grace);
-      case Opt::StopSignal:
-        return store(parseStopSignal(value), l.stopSignal);
-      case Opt::StopTimeout:
-        return store(parseDuration(value), l.stopTimeout);
-      case Opt::Report:
-        if (value.empty()) {
-          return usageError("empty report path");
-        }
-        // --print-config prints it as a TOML string, and TOML is UTF-8 only.
-        if (!isUtf8(value)) {
-          return usageError("report path is not valid UTF-8");
-        }
-        l.reportPath = value;
+        out_.configPath = *value;
         return {};
     }
     return {};
   }
 
  private:
-  template <typename T>
-  static Status store(Result<T> parsed, std::optional<T>& slot) {
-    if (!parsed) {
-      return std::move(parsed).error();
-    }
-    slot = std::move(parsed).value();
-    return {};
-  }
-
   void setAction(Action action) {
     // Help wins over everything, then version and license, then print-config (tini's order).
     if (out_.action == Action::Run || static_cast<int>(action) < static_cast<int>(out_.action)) {
@@ -234,18 +118,19 @@ class Applier {
   int verbose_ = 0;
 };
 
-std::string optionLabel(const OptSpec& spec) {
-  if (spec.shortName != 0 && !spec.longName.empty()) {
-    return fmt::format("-{}/--{}", spec.shortName, spec.longName);
+std::string optionLabel(const Opt& opt) {
+  const char shortName = opt.shortName();
+  const std::string_view longName = opt.longName();
+  if (shortName != 0 && !longName.empty()) {
+    return fmt::format("-{}/--{}", shortName, longName);
   }
-  return spec.shortName != 0 ? fmt::format("-{}", spec.shortName)
-                             : fmt::format("--{}", spec.longName);
+  return shortName != 0 ? fmt::format("-{}", shortName) : fmt::format("--{}", longName);
 }
 
-Status applyWithLabel(Applier& applier, const OptSpec& spec, const std::string& value) {
-  auto st = applier.apply(spec.id, value);
+Status applyWithLabel(Applier& applier, const Opt& opt, const std::optional<std::string>& value) {
+  auto st = applier.apply(opt, value);
   if (!st) {
-    return std::move(st).error().context("option " + optionLabel(spec));
+    return std::move(st).error().context("option " + optionLabel(opt));
   }
   return {};
 }
@@ -270,25 +155,24 @@ Result<CliResult> parseCommandLine(const std::vector<std::string>& argv) {
       const auto eq = word.find('=');
       const std::string_view name =
           std::string_view(word).substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
-      const auto* spec = std::find_if(kOpts.begin(), kOpts.end(), [&](const OptSpec& s) {
-        return !s.longName.empty() && s.longName == name;
-      });
-      if (spec == kOpts.end()) {
-        return usageError(fmt::format("unknown option '--{}' (see --help)", name));
+      const Opt opt = findLong(name);
+      if (!opt) {
+        return usageError(
+            fmt::format("unknown option {} (see --help)", quoted("--" + std::string(name))));
       }
-      std::string value;
-      if (spec->hasArg) {
-        if (eq != std::string::npos) {
-          value = word.substr(eq + 1);
-        } else if (i + 1 < argv.size()) {
-          value = argv[++i];
-        } else {
+      std::optional<std::string> value;
+      if (eq != std::string::npos) {
+        if (!opt.takesValue()) {
+          return usageError(fmt::format("option --{} takes no value", name));
+        }
+        value = word.substr(eq + 1);
+      } else if (opt.needsValue()) {
+        if (i + 1 >= argv.size()) {
           return usageError(fmt::format("option --{} needs a value", name));
         }
-      } else if (eq != std::string::npos) {
-        return usageError(fmt::format("option --{} takes no value", name));
+        value = argv[++i];
       }
-      if (auto st = applyWithLabel(applier, *spec, value); !st) {
+      if (auto st = applyWithLabel(applier, opt, value); !st) {
         return std::move(st).error();
       }
       continue;
@@ -296,13 +180,13 @@ Result<CliResult> parseCommandLine(const std::vector<std::string>& argv) {
     // A cluster of short options: -vvv, -sg, -p SIGKILL, -pSIGKILL, -e143.
     for (size_t j = 1; j < word.size(); ++j) {
       const char c = word[j];
-      const auto* spec = std::find_if(kOpts.begin(), kOpts.end(),
-                                      [&](const OptSpec& s) { return s.shortName == c; });
-      if (spec == kOpts.end()) {
-        return usageError(fmt::format("unknown option '-{}' (see --help)", c));
+      const Opt opt = findShort(c);
+      if (!opt) {
+        return usageError(
+            fmt::format("unknown option {} (see --help)", quoted(std::string{'-', c})));
       }
-      std::string value;
-      if (spec->hasArg) {
+      std::optional<std::string> value;
+      if (opt.needsValue()) {
         if (j + 1 < word.size()) {
           value = word.substr(j + 1);
         } else if (i + 1 < argv.size()) {
@@ -312,7 +196,7 @@ Result<CliResult> parseCommandLine(const std::vector<std::string>& argv) {
         }
         j = word.size();
       }
-      if (auto st = applyWithLabel(applier, *spec, value); !st) {
+      if (auto st = applyWithLabel(applier, opt, value); !st) {
         return std::move(st).error();
       }
     }
@@ -358,17 +242,24 @@ cginit options:
   --config FILE              TOML configuration (default $CGINIT_CONFIG)
   --cgroup auto|required|off manage a cgroup subtree (default auto)
   --pids-max N|max           pids.max of the workload cgroup
-  --limit FILE=VALUE         write a cgroup v2 file of the workload cgroup (repeatable)
+  --limit FILE=VALUE         write a controller file or cgroup.max.descendants/depth of the
+                             workload cgroup (repeatable)
   --forward child|group|cgroup  where forwarded signals go (default child)
   --rewrite FROM:TO          deliver signal TO when FROM is received (repeatable)
   --grace DURATION           time for the stop signal before killing at shutdown (default 5s)
   --stop-signal SIGNAL       the polite signal sent at shutdown (default SIGTERM)
   --stop-timeout DURATION    kill the workload this long after a stop request (default none)
+  --workload-cgroupns[=BOOL] start the program in a cgroup namespace rooted at workload/
+                             (default true)
   --report FILE              write a JSON exit report to FILE (- for stderr)
   --print-config             print the effective configuration as TOML and exit
 
-Environment: CGINIT_CONFIG, CGINIT_VERBOSITY, CGINIT_PIDS_MAX, CGINIT_CGROUP, CGINIT_GRACE,
-TINI_SUBREAPER, TINI_KILL_PROCESS_GROUP, TINI_VERBOSITY.
+Environment (below the command line, above the file): CGINIT_CONFIG, CGINIT_VERBOSITY,
+CGINIT_SUBREAPER, CGINIT_PDEATHSIG, CGINIT_FORWARD, CGINIT_REMAP_EXIT, CGINIT_WARN_ON_REAP,
+CGINIT_REWRITE, CGINIT_GRACE, CGINIT_STOP_SIGNAL, CGINIT_STOP_TIMEOUT, CGINIT_CGROUP,
+CGINIT_PIDS_MAX, CGINIT_WORKLOAD_CGROUPNS, CGINIT_REPORT (values as for the options; lists
+comma-separated; BOOL is true/false/1/0/yes/no); tini's TINI_SUBREAPER, TINI_KILL_PROCESS_GROUP,
+TINI_VERBOSITY. Other CGINIT_* variables are ignored with a warning.
 Exit status: the program's; 128+N if signal N killed it; 126/127 if it could not be run;
 2 for usage and configuration errors; 1 if cginit itself failed.
 )",

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-// The TOML configuration file to an OptionsLayer, and Options back to TOML. The only user of
-// toml++.
+// The TOML configuration file to an OptionsLayer, key by key as option_table.cpp lists them. The
+// only user of toml++ (through tomlpp.h, which has the workaround for its asserting parser).
 #include "cginit/config_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,24 +16,15 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
-// toml++ 3.3 asserts on some malformed files ("[)", "a = [}") that its parser goes on to report
-// as a syntax error (marzer/tomlplusplus#301); a typo in the configuration must give exit 2 and a
-// message, never an abort. So the parser is compiled here, even where Debian's .so (built with
-// assertions) is linked, with the checks off as in toml++'s own NDEBUG builds.
-#ifndef TOML_HEADER_ONLY
-#define TOML_HEADER_ONLY 1
-#endif
-#define TOML_ASSERT(expr) static_assert(true)
-// Floats through std::from_chars instead of a std::stringstream (toml++ assumes GCC lacks it; GCC
-// 11+ has it), which keeps iostreams and std::locale out of the static binary.
-#define TOML_FLOAT_CHARCONV 1
-#include <toml++/toml.h>
 
-#include "cginit/duration.h"
-#include "cginit/log.h"
+#include "cginit/option_table.h"
 #include "cginit/signal_names.h"
+#include "cginit/sys.h"
+#include "cginit/text.h"
 #include "cginit/unique_fd.h"
+
+#include "toml_non_ascii.h"
+#include "tomlpp.h"
 
 namespace cginit {
 namespace {
@@ -47,7 +39,7 @@ class Context {
 
   Error at(const toml::source_region& where, std::string_view message) const {
     return usageError(
-        fmt::format("{}:{}:{}: {}", path_, where.begin.line, where.begin.column, message));
+        fmt::format("{}:{}:{}: {}", escaped(path_), where.begin.line, where.begin.column, message));
   }
   Error at(const toml::source_region& where, std::string_view key, std::string_view message) const {
     return at(where, fmt::format("{}: {}", key, message));
@@ -103,13 +95,6 @@ std::vector<std::pair<const toml::key*, const toml::node*>> inFileOrder(const to
   return out;
 }
 
-Result<bool> boolean(const Context& c, std::string_view key, const toml::node& node) {
-  if (const auto* v = node.as_boolean()) {
-    return v->get();
-  }
-  return typeError(c, key, node, "a boolean");
-}
-
 Result<std::string> string(const Context& c, std::string_view key, const toml::node& node) {
   if (const auto* v = node.as_string()) {
     return v->get();
@@ -130,75 +115,14 @@ Result<std::string> stringOrInteger(const Context& c, std::string_view key,
   return typeError(c, key, node, "a string or an integer");
 }
 
-/// Reads the value as text and stores what `parse` makes of it, or an Error at the value.
-template <typename T, typename Parse>
-Status parsed(const Context& c, std::string_view key, const toml::node& node, bool allowInteger,
-              Parse parse, std::optional<T>& slot) {
-  auto text = allowInteger ? stringOrInteger(c, key, node) : string(c, key, node);
-  if (!text) {
-    return std::move(text).error();
-  }
-  Result<T> value = parse(*text);
-  if (!value) {
-    return c.at(node.source(), key, value.error().message);
-  }
-  slot = std::move(value).value();
-  return {};
-}
-
-Status flag(const Context& c, std::string_view key, const toml::node& node,
-            std::optional<bool>& slot) {
-  auto value = boolean(c, key, node);
-  if (!value) {
-    return std::move(value).error();
-  }
-  slot = *value;
-  return {};
-}
-
-Result<Verbosity> verbosityValue(std::string_view text) {
-  if (auto v = parseVerbosity(text)) {
-    return *v;
-  }
-  return usageError(
-      fmt::format("invalid verbosity '{}' (expected error, warn, info, debug or trace)", text));
-}
-
-Result<std::string> pathValue(std::string_view text) {
-  if (text.empty()) {
-    return usageError("empty path");
-  }
-  // TOML allows "\u0000", but no file name contains one: open() would cut the path there.
-  if (text.find('\0') != std::string_view::npos) {
-    return usageError("path contains a NUL character");
-  }
-  return std::string(text);
-}
-
-using Setter = Status (*)(const Context&, std::string_view key, const toml::node&, OptionsLayer&);
-
-Status setVerbosity(const Context& c, std::string_view key, const toml::node& n, OptionsLayer& l) {
-  return parsed(c, key, n, false, verbosityValue, l.verbosity);
-}
-
-Status setSubreaper(const Context& c, std::string_view key, const toml::node& n, OptionsLayer& l) {
-  return flag(c, key, n, l.subreaper);
-}
-
-Status setPdeathsig(const Context& c, std::string_view key, const toml::node& n, OptionsLayer& l) {
-  return parsed(c, key, n, true, parseSignal, l.pdeathsig);
-}
-
-Status setForward(const Context& c, std::string_view key, const toml::node& n, OptionsLayer& l) {
-  return parsed(c, key, n, false, parseForward, l.forward);
-}
-
-Status setRemapExit(const Context& c, std::string_view key, const toml::node& n, OptionsLayer& l) {
+/// Reads a List setting: an array of integers (remap_exit), each stored through `s.set`.
+Status readList(const Context& c, const Setting& s, std::string_view key, const toml::node& n,
+                OptionsLayer& l) {
   const toml::array* array = n.as_array();
   if (array == nullptr) {
     return typeError(c, key, n, "an array of exit codes");
   }
-  std::vector<int> codes;
+  s.clear(l);
   for (size_t i = 0; i < array->size(); ++i) {
     const toml::node& item = *array->get(i);
     const std::string itemKey = fmt::format("{}[{}]", key, i);
@@ -206,21 +130,14 @@ Status setRemapExit(const Context& c, std::string_view key, const toml::node& n,
     if (number == nullptr) {
       return typeError(c, itemKey, item, "an integer");
     }
-    auto code = parseExitCode(std::to_string(number->get()));
-    if (!code) {
-      return c.at(item.source(), itemKey, code.error().message);
+    if (auto st = s.set(std::to_string(number->get()), l); !st) {
+      return c.at(item.source(), itemKey, st.error().message);
     }
-    codes.push_back(*code);
   }
-  l.remapExit = std::move(codes);
   return {};
 }
 
-Status setWarnOnReap(const Context& c, std::string_view key, const toml::node& n, OptionsLayer& l) {
-  return flag(c, key, n, l.warnOnReap);
-}
-
-Status setRewrite(const Context& c, std::string_view key, const toml::node& n, OptionsLayer& l) {
+Status readRewrite(const Context& c, std::string_view key, const toml::node& n, OptionsLayer& l) {
   const toml::table* table = n.as_table();
   if (table == nullptr) {
     return typeError(c, key, n, "a table of signals such as { SIGTERM = \"SIGQUIT\" }");
@@ -234,13 +151,17 @@ Status setRewrite(const Context& c, std::string_view key, const toml::node& n, O
     }
     if (auto it = spelledAs.find(*fromSignal); it != spelledAs.end()) {
       return c.at(from->source(), key,
-                  fmt::format("'{}' and '{}' are both {}", it->second, from->str(),
+                  fmt::format("{} and {} are both {}", quoted(it->second), quoted(from->str()),
                               signalName(*fromSignal)));
     }
-    const std::string itemKey = fmt::format("{}.{}", key, from->str());
-    std::optional<int> toSignal;
-    if (auto st = parsed(c, itemKey, *to, true, parseSignal, toSignal); !st) {
-      return st;
+    const std::string itemKey = fmt::format("{}.{}", key, escaped(from->str()));
+    auto toText = stringOrInteger(c, itemKey, *to);
+    if (!toText) {
+      return std::move(toText).error();
+    }
+    auto toSignal = parseSignal(*toText);
+    if (!toSignal) {
+      return c.at(to->source(), itemKey, toSignal.error().message);
     }
     // parseRewrite() holds the rule on which signals cannot be rewritten (SIGKILL, ...).
     auto pair = parseRewrite(fmt::format("{}:{}", signalName(*fromSignal), signalName(*toSignal)));
@@ -254,28 +175,7 @@ Status setRewrite(const Context& c, std::string_view key, const toml::node& n, O
   return {};
 }
 
-Status setGrace(const Context& c, std::string_view key, const toml::node& n, OptionsLayer& l) {
-  return parsed(c, key, n, true, parseDuration, l.grace);
-}
-
-Status setStopSignal(const Context& c, std::string_view key, const toml::node& n, OptionsLayer& l) {
-  return parsed(c, key, n, true, parseStopSignal, l.stopSignal);
-}
-
-Status setStopTimeout(const Context& c, std::string_view key, const toml::node& n,
-                      OptionsLayer& l) {
-  return parsed(c, key, n, true, parseDuration, l.stopTimeout);
-}
-
-Status setCgroupMode(const Context& c, std::string_view key, const toml::node& n, OptionsLayer& l) {
-  return parsed(c, key, n, false, parseCgroupMode, l.cgroupMode);
-}
-
-Status setPidsMax(const Context& c, std::string_view key, const toml::node& n, OptionsLayer& l) {
-  return parsed(c, key, n, true, parsePidsMax, l.pidsMax);
-}
-
-Status setLimits(const Context& c, std::string_view key, const toml::node& n, OptionsLayer& l) {
+Status readLimits(const Context& c, std::string_view key, const toml::node& n, OptionsLayer& l) {
   const toml::table* table = n.as_table();
   if (table == nullptr) {
     return typeError(c, key, n, "a table of cgroup files such as { \"memory.max\" = \"512M\" }");
@@ -285,17 +185,14 @@ Status setLimits(const Context& c, std::string_view key, const toml::node& n, Op
     if (value->is_table()) {
       // `memory.max = "1G"` without quotes is a dotted key: a table "memory" holding "max".
       return c.at(file->source(), key,
-                  fmt::format("'{}' is a table: quote file names that contain a dot "
+                  fmt::format("{} is a table: quote file names that contain a dot "
                               "(\"{}.max\" = \"512M\")",
-                              file->str(), file->str()));
+                              quoted(file->str()), escaped(file->str())));
     }
-    if (!isValidLimitFile(file->str())) {
-      return c.at(file->source(), key,
-                  fmt::format("invalid limit file '{}' (expected a controller's interface file "
-                              "such as memory.max)",
-                              file->str()));
+    if (!isValidLimitFile(file->str())) {  // at the key; the value's errors are at the value
+      return c.at(file->source(), key, checkLimit(file->str(), "").error().message);
     }
-    const std::string itemKey = fmt::format("{}.\"{}\"", key, file->str());
+    const std::string itemKey = fmt::format("{}.\"{}\"", key, escaped(file->str()));
     auto text = stringOrInteger(c, itemKey, *value);
     if (!text) {
       return std::move(text).error();
@@ -310,34 +207,38 @@ Status setLimits(const Context& c, std::string_view key, const toml::node& n, Op
   return {};
 }
 
-Status setReportPath(const Context& c, std::string_view key, const toml::node& n, OptionsLayer& l) {
-  return parsed(c, key, n, false, pathValue, l.reportPath);
+/// Reads one key's value as its setting's form says, storing it through the table's `set`.
+Status readSetting(const Context& c, const Setting& s, std::string_view key, const toml::node& n,
+                   OptionsLayer& l) {
+  Result<std::string> text = std::string();
+  switch (s.form) {
+    case ValueForm::Flag:
+    case ValueForm::Bool:
+      if (const auto* v = n.as_boolean()) {
+        return s.set(v->get() ? "true" : "false", l);
+      }
+      return typeError(c, key, n, "a boolean");
+    case ValueForm::Text:
+      text = string(c, key, n);
+      break;
+    case ValueForm::TextOrInteger:
+      text = stringOrInteger(c, key, n);
+      break;
+    case ValueForm::List:
+      return readList(c, s, key, n, l);
+    case ValueForm::Map:
+      // The two maps have checks of their own (quoting of dotted file names, one signal under
+      // two names); a new Map setting needs a reader here.
+      return s.key == "rewrite" ? readRewrite(c, key, n, l) : readLimits(c, key, n, l);
+  }
+  if (!text) {
+    return std::move(text).error();
+  }
+  if (auto st = s.set(*text, l); !st) {
+    return c.at(n.source(), key, st.error().message);
+  }
+  return {};
 }
-
-struct KeySpec {
-  std::string_view table;
-  std::string_view name;
-  Setter set;
-};
-
-constexpr std::array<std::string_view, 4> kTables = {"init", "shutdown", "cgroup", "report"};
-
-constexpr std::array<KeySpec, 14> kKeys = {{
-    {"init", "verbosity", setVerbosity},
-    {"init", "subreaper", setSubreaper},
-    {"init", "pdeathsig", setPdeathsig},
-    {"init", "forward", setForward},
-    {"init", "remap_exit", setRemapExit},
-    {"init", "warn_on_reap", setWarnOnReap},
-    {"init", "rewrite", setRewrite},
-    {"shutdown", "grace", setGrace},
-    {"shutdown", "signal", setStopSignal},
-    {"shutdown", "stop_timeout", setStopTimeout},
-    {"cgroup", "mode", setCgroupMode},
-    {"cgroup", "pids_max", setPidsMax},
-    {"cgroup", "limits", setLimits},
-    {"report", "path", setReportPath},
-}};
 
 /// Optimal string alignment distance: insertions, deletions, substitutions and transpositions.
 size_t editDistance(std::string_view a, std::string_view b) {
@@ -369,11 +270,11 @@ std::optional<std::string> nearestKey(std::string_view table, std::string_view n
     std::string_view name;
   };
   std::vector<Candidate> candidates;
-  for (std::string_view t : kTables) {
+  for (std::string_view t : configTables()) {
     candidates.push_back({"", t});
   }
-  for (const KeySpec& k : kKeys) {
-    candidates.push_back({k.table, k.name});
+  for (const Setting& s : settingsTable()) {
+    candidates.push_back({s.table, s.key});
   }
   const std::string full = table.empty() ? std::string(name) : fmt::format("{}.{}", table, name);
   std::optional<std::string> best;
@@ -394,18 +295,19 @@ std::optional<std::string> nearestKey(std::string_view table, std::string_view n
 Error unknownKey(const Context& c, const toml::key& key, std::string_view table) {
   const std::string full =
       table.empty() ? std::string(key.str()) : fmt::format("{}.{}", table, key.str());
-  std::string message = fmt::format("unknown key '{}'", full);
+  std::string message = fmt::format("unknown key {}", quoted(full));
   if (auto suggestion = nearestKey(table, key.str())) {
-    message += fmt::format(" (did you mean '{}'?)", *suggestion);
+    message += fmt::format(" (did you mean {}?)", quoted(*suggestion));
   }
   return c.at(key.source(), message);
 }
 
 Result<OptionsLayer> fromDocument(const Context& c, const toml::table& root) {
   OptionsLayer layer;
+  const auto tables = configTables();
   for (const auto& [tableKey, tableNode] : inFileOrder(root)) {
     const std::string_view tableName = tableKey->str();
-    if (std::find(kTables.begin(), kTables.end(), tableName) == kTables.end()) {
+    if (std::find(tables.begin(), tables.end(), tableName) == tables.end()) {
       return unknownKey(c, *tableKey, "");
     }
     const toml::table* table = tableNode->as_table();
@@ -413,16 +315,12 @@ Result<OptionsLayer> fromDocument(const Context& c, const toml::table& root) {
       return typeError(c, tableName, *tableNode, "a table");
     }
     for (const auto& [key, node] : inFileOrder(*table)) {
-      // A named copy: clang 14 cannot capture a structured binding in a lambda.
-      const std::string_view keyName = key->str();
-      const auto* spec = std::find_if(kKeys.begin(), kKeys.end(), [&](const KeySpec& k) {
-        return k.table == tableName && k.name == keyName;
-      });
-      if (spec == kKeys.end()) {
+      const Setting* s = findByKey(tableName, key->str());
+      if (s == nullptr) {
         return unknownKey(c, *key, tableName);
       }
-      const std::string fullKey = fmt::format("{}.{}", tableName, spec->name);
-      if (auto st = spec->set(c, fullKey, *node, layer); !st) {
+      const std::string fullKey = fmt::format("{}.{}", tableName, s->key);
+      if (auto st = readSetting(c, *s, fullKey, *node, layer); !st) {
         return std::move(st).error();
       }
     }
@@ -444,159 +342,18 @@ std::string syntaxMessage(std::string_view description) {
   return message;
 }
 
-/// Finds where toml++ 3.3 would test a non-ASCII character for being whitespace, which is
-/// undefined behaviour for many of them (U+00A7 and most of U+00A1..U+0499;
-/// marzer/tomlplusplus#190, #295): anywhere outside strings and comments, where TOML allows only
-/// ASCII, and in a multi-line basic string right after a backslash or after the blanks that
-/// follow a line-ending backslash. Tracks just enough of TOML to know where strings are: a quote
-/// inside a number, boolean or date ("5\"x") is no string to toml++, which reads on to the end.
-class NonAsciiScanner {
- public:
-  explicit NonAsciiScanner(std::string_view text) : text_(text) {}
-
-  /// The byte offset of the first such character; a BOM at the start (toml++ skips it) is fine.
-  std::optional<size_t> find() {
-    for (size_t i = text_.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0; i < text_.size(); ++i) {
-      const char c = text_[i];
-      if (in_ == In::Code) {
-        if (nonAscii(i)) {
-          return i;
-        }
-        code(i);
-      } else if (in_ == In::MultiBasic || in_ == In::MultiLiteral) {
-        if (auto at = multiLine(i)) {
-          return at;
-        }
-      } else if (c == '\n' || (in_ == In::Basic && c == '"') || (in_ == In::Literal && c == '\'')) {
-        in_ = In::Code;
-        if (c == '\n') {
-          code(i);
-        }
-      } else if (in_ == In::Basic && c == '\\') {
-        ++i;  // an escaped character, possibly a quote
-      }
-    }
-    return std::nullopt;
-  }
-
- private:
-  enum class In { Code, Comment, Basic, Literal, MultiBasic, MultiLiteral };
-
-  bool nonAscii(size_t i) const {
-    return i < text_.size() && static_cast<unsigned char>(text_[i]) >= 0x80;
-  }
-  size_t quotesAt(size_t i, char quote) const {
-    size_t n = 0;
-    while (i + n < text_.size() && text_[i + n] == quote) {
-      ++n;
-    }
-    return n;
-  }
-
-  /// One ASCII character outside strings and comments.
-  void code(size_t& i) {
-    const char c = text_[i];
-    if (bareValue_ && std::string_view(" \t\r\n]},#").find(c) == std::string_view::npos) {
-      return;
-    }
-    bareValue_ = false;
-    const char container = containers_.empty() ? '\0' : containers_.back();
-    if (c == '#') {
-      in_ = In::Comment;
-    } else if (c == '\n' && container == '\0') {
-      key_ = true;  // the next line starts with a key or a table header
-    } else if (c == '=') {
-      key_ = false;
-    } else if (c == ',') {
-      key_ = container == '{';
-    } else if ((c == '[' || c == '{') && !key_) {
-      containers_ += c;
-      key_ = c == '{';
-    } else if ((c == ']' && container == '[') || (c == '}' && container == '{')) {
-      containers_.pop_back();
-      key_ = false;
-    } else if (c == '"' || c == '\'') {
-      const bool multi = quotesAt(i, c) >= 3;
-      in_ = c == '"' ? (multi ? In::MultiBasic : In::Basic)
-                     : (multi ? In::MultiLiteral : In::Literal);
-      i += multi ? 2 : 0;
-    } else if (!key_ && std::string_view(" \t\r\n]}").find(c) == std::string_view::npos) {
-      bareValue_ = true;
-    }
-  }
-
-  /// One character of a multi-line string; the offset of a character toml++ cannot read.
-  std::optional<size_t> multiLine(size_t& i) {
-    if (in_ == In::MultiBasic && text_[i] == '\\') {
-      if (nonAscii(i + 1)) {
-        return i + 1;
-      }
-      if (i + 1 < text_.size() &&
-          std::string_view(" \t\r\n").find(text_[i + 1]) != std::string_view::npos) {
-        // A line-ending backslash: toml++ skips blanks and line breaks, testing the first other
-        // character for being a blank; that one is then read as usual.
-        const size_t next = text_.find_first_not_of(" \t\r\n", i + 1);
-        if (nonAscii(next)) {
-          return next;
-        }
-        i = next == std::string_view::npos ? text_.size() : next - 1;
-      } else {
-        ++i;  // an escaped character, possibly a quote
-      }
-    } else if (const size_t n = quotesAt(i, in_ == In::MultiBasic ? '"' : '\''); n >= 3) {
-      in_ = In::Code;  // up to two more quotes belong to the string
-      i += n - 1;
-    }
-    return std::nullopt;
-  }
-
-  std::string_view text_;
-  In in_ = In::Code;
-  bool key_ = true;         // a key comes next, else a value
-  bool bareValue_ = false;  // inside a number, boolean or date
-  std::string containers_;  // the '[' and '{' of the arrays and inline tables around
-};
-
-/// A TOML basic string: quotes and backslashes escaped, control characters as \uXXXX.
-std::string quoted(std::string_view text) {
-  std::string out = "\"";
-  for (const char ch : text) {
-    const auto byte = static_cast<unsigned char>(ch);
-    if (ch == '"' || ch == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (byte < 0x20 || byte == 0x7f) {
-      out += fmt::format("\\u{:04X}", static_cast<unsigned>(byte));
-    } else {
-      out += ch;
-    }
-  }
-  out += '"';
-  return out;
-}
-
-/// `key = value`, or a comment saying that the key is not set.
-template <typename T, typename Format>
-std::string optionalLine(std::string_view key, const std::optional<T>& value, Format format,
-                         std::string_view unsetMeaning) {
-  if (value) {
-    return fmt::format("{} = {}\n", key, format(*value));
-  }
-  return fmt::format("# {} is not set: {}\n", key, unsetMeaning);
-}
-
 }  // namespace
 
 Result<OptionsLayer> parseConfig(std::string_view text, std::string_view path) {
   const Context c(path);
-  if (const auto offset = NonAsciiScanner(text).find()) {
+  if (const auto offset = findNonAsciiTomlCannotRead(text)) {
     const std::string_view before = text.substr(0, *offset);
     const size_t lineStart = before.rfind('\n') + 1;  // npos + 1 is 0
     const auto column =
         std::count_if(before.begin() + static_cast<std::ptrdiff_t>(lineStart), before.end(),
                       [](char ch) { return (static_cast<unsigned char>(ch) & 0xc0) != 0x80; });
     return usageError(fmt::format("{}:{}:{}: TOML syntax error: unexpected non-ASCII character",
-                                  path, std::count(before.begin(), before.end(), '\n') + 1,
+                                  escaped(path), std::count(before.begin(), before.end(), '\n') + 1,
                                   column + 1));
   }
 #if TOML_EXCEPTIONS
@@ -618,79 +375,46 @@ Result<OptionsLayer> parseConfig(std::string_view text, std::string_view path) {
 }
 
 Result<OptionsLayer> loadConfig(const std::string& path) {
-  const UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-  if (!fd) {
-    Error e = sysError("open", path);
+  // O_NONBLOCK: a FIFO (or a terminal) must not block cginit before anything has started.
+  const UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  const auto usage = [](Error e) {
     e.usage = true;  // a configuration error: exit 2 like any other
     return e;
+  };
+  if (!fd) {
+    return usage(sysError("open", path));
+  }
+  struct stat st {};
+  if (fstat(fd.get(), &st) < 0) {
+    return usage(sysError("fstat", path));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    return usage(errnoError(EISDIR, "read", path));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return usageError(fmt::format("{}: not a regular file (a {})", escaped(path),
+                                  S_ISFIFO(st.st_mode)   ? "FIFO"
+                                  : S_ISSOCK(st.st_mode) ? "socket"
+                                  : S_ISCHR(st.st_mode)  ? "character device"
+                                                         : "block device"));
   }
   std::string text;
   std::array<char, 8192> buffer{};
   for (;;) {
-    const ssize_t n = read(fd.get(), buffer.data(), buffer.size());
-    if (n < 0 && errno == EINTR) {
-      continue;
+    auto n = sys::read(fd.get(), buffer.data(), buffer.size(), path);
+    if (!n) {
+      return usage(std::move(n).error());
     }
-    if (n < 0) {
-      Error e = sysError("read", path);
-      e.usage = true;
-      return e;
-    }
-    if (n == 0) {
+    if (*n == 0) {
       break;
     }
-    text.append(buffer.data(), static_cast<size_t>(n));
+    text.append(buffer.data(), *n);
     if (text.size() > kMaxFileSize) {
-      return usageError(
-          fmt::format("{}: larger than {} bytes: not a configuration file", path, kMaxFileSize));
+      return usageError(fmt::format("{}: larger than {} bytes: not a configuration file",
+                                    escaped(path), kMaxFileSize));
     }
   }
   return parseConfig(text, path);
-}
-
-std::string formatConfig(const Options& o) {
-  const auto signal = [](int signo) { return quoted(signalName(signo)); };
-  const auto duration = [](std::chrono::milliseconds d) { return quoted(formatDuration(d)); };
-  const auto pids = [](const PidsMax& p) { return p.unlimited ? quoted("max") : p.str(); };
-
-  std::vector<std::string> codes;
-  for (const int code : o.remapExit) {
-    codes.push_back(std::to_string(code));
-  }
-  std::vector<std::string> rewrites;
-  for (const auto& [from, to] : o.rewrite) {
-    rewrites.push_back(fmt::format("{} = {}", quoted(signalName(from)), signal(to)));
-  }
-  std::vector<std::string> limits;
-  for (const Limit& limit : o.limits) {
-    limits.push_back(fmt::format("{} = {}", quoted(limit.file), quoted(limit.value)));
-  }
-  const auto inlineTable = [](const std::vector<std::string>& items) {
-    return items.empty() ? std::string("{}") : fmt::format("{{ {} }}", fmt::join(items, ", "));
-  };
-
-  std::string out =
-      "# The effective configuration of cginit (defaults < file < environment < command line).\n";
-  out += "[init]\n";
-  out += fmt::format("verbosity = {}\n", quoted(verbosityName(o.verbosity)));
-  out += fmt::format("subreaper = {}\n", o.subreaper);
-  out += optionalLine("pdeathsig", o.pdeathsig, signal, "no signal when the parent dies");
-  out += fmt::format("forward = {}\n", quoted(forwardName(o.forward)));
-  out += fmt::format("remap_exit = [{}]\n", fmt::join(codes, ", "));
-  out += fmt::format("warn_on_reap = {}\n", o.warnOnReap);
-  out += fmt::format("rewrite = {}\n", inlineTable(rewrites));
-  out += "\n[shutdown]\n";
-  out += fmt::format("grace = {}\n", duration(o.grace));
-  out += fmt::format("signal = {}\n", signal(o.stopSignal));
-  out += optionalLine("stop_timeout", o.stopTimeout, duration,
-                      "the container manager decides when to kill");
-  out += "\n[cgroup]\n";
-  out += fmt::format("mode = {}\n", quoted(cgroupModeName(o.cgroupMode)));
-  out += optionalLine("pids_max", o.pidsMax, pids, "pids.max is not written");
-  out += fmt::format("limits = {}\n", inlineTable(limits));
-  out += "\n[report]\n";
-  out += optionalLine("path", o.reportPath, quoted, "no exit report");
-  return out;
 }
 
 }  // namespace cginit

@@ -5,14 +5,16 @@
 #include <cctype>
 #include <cstdint>
 
+#include "cginit/text.h"
+
 namespace cginit {
 namespace {
 
 constexpr int64_t kMaxMs = 24LL * 3600 * 1000;
 
 Error invalid(std::string_view text) {
-  return usageError("invalid duration '" + std::string(text) +
-                    "' (expected e.g. 500ms, 5s, 1m; at most 24h)");
+  return usageError("invalid duration " + quoted(text) +
+                    " (expected e.g. 500ms, 5s, 1m; at most 24h)");
 }
 
 }  // namespace

@@ -2,43 +2,41 @@
 // CGINIT_* and TINI_* environment variables to an OptionsLayer; pure.
 #include "cginit/env.h"
 
-#include <charconv>
 #include <cstring>
 #include <vector>
 
-#include "cginit/duration.h"
+#include <fmt/format.h>
+
+#include "cginit/option_table.h"
 
 namespace cginit {
 namespace {
 
-std::optional<std::string> nonEmpty(const EnvLookup& lookup, const char* name) {
-  const char* v = lookup(name);
+constexpr std::string_view kPrefix = "CGINIT_";
+
+std::optional<std::string> nonEmpty(const EnvLookup& lookup, std::string_view name) {
+  const char* v = lookup(std::string(name).c_str());
   if (v == nullptr || *v == '\0') {
     return std::nullopt;
   }
   return std::string(v);
 }
 
-/// "info", or a number as TINI_VERBOSITY has it: 0 error, 1 warn (the default), 2 info, ...
-Result<Verbosity> parseVerbosityValue(const std::string& text) {
-  if (auto v = parseVerbosity(text)) {
-    return *v;
+/// Sets `s` from the variable's text: a list is comma-separated (`CGINIT_REMAP_EXIT=143,137`)
+/// and replaces what a lower layer gave, as in the file.
+Status setFromText(const Setting& s, std::string_view text, OptionsLayer& layer) {
+  const auto set = s.setFromEnv != nullptr ? s.setFromEnv : s.set;
+  if (s.form != ValueForm::List && s.form != ValueForm::Map) {
+    return set(text, layer);
   }
-  int n = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec == std::errc() && ptr == text.data() + text.size() && n >= 0) {
-    return n == 0 ? Verbosity::Error : verbosityFromCount(n - 1);
+  s.clear(layer);
+  for (size_t start = 0; start <= text.size();) {
+    const size_t comma = std::min(text.find(',', start), text.size());
+    if (auto st = set(text.substr(start, comma - start), layer); !st) {
+      return st;
+    }
+    start = comma + 1;
   }
-  return usageError("invalid verbosity '" + text +
-                    "' (expected error, warn, info, debug, trace or 0..4)");
-}
-
-template <typename T>
-Status setFrom(Result<T> parsed, std::optional<T>& slot, const char* name) {
-  if (!parsed) {
-    return std::move(parsed).error().context(name);
-  }
-  slot = std::move(parsed).value();
   return {};
 }
 
@@ -65,11 +63,28 @@ EnvLookup environmentLookup(char* const* envp) {
   };
 }
 
+std::vector<std::string> unknownVariables(char* const* envp) {
+  std::vector<std::string> unknown;
+  for (char* const* e = envp; *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    if (entry.substr(0, kPrefix.size()) != kPrefix) {
+      continue;
+    }
+    const std::string_view name = entry.substr(0, entry.find('='));
+    if (name != kConfigEnv && findByEnv(name) == nullptr) {
+      unknown.emplace_back(name);
+    }
+  }
+  return unknown;
+}
+
 Result<EnvResult> parseEnvironment(const EnvLookup& lookup) {
   EnvResult out;
   OptionsLayer& l = out.layer;
-  out.configPath = nonEmpty(lookup, "CGINIT_CONFIG");
+  out.configPath = nonEmpty(lookup, kConfigEnv);
 
+  // tini's variables first, so that cginit's own win when both are set. tini tests the two
+  // flags with getenv() != NULL: any value, even "" or "0", turns them on.
   if (lookup("TINI_SUBREAPER") != nullptr) {
     l.subreaper = true;
   }
@@ -77,29 +92,20 @@ Result<EnvResult> parseEnvironment(const EnvLookup& lookup) {
     l.forward = ForwardTarget::Group;
   }
   if (auto v = nonEmpty(lookup, "TINI_VERBOSITY")) {
-    if (auto st = setFrom(parseVerbosityValue(*v), l.verbosity, "TINI_VERBOSITY"); !st) {
-      return std::move(st).error();
+    const Setting* verbosity = findByEnv("CGINIT_VERBOSITY");
+    if (auto st = setFromText(*verbosity, *v, l); !st) {
+      return std::move(st).error().context("TINI_VERBOSITY");
     }
   }
-  // CGINIT_VERBOSITY after TINI_VERBOSITY: cginit's own variable wins when both are set.
-  if (auto v = nonEmpty(lookup, "CGINIT_VERBOSITY")) {
-    if (auto st = setFrom(parseVerbosityValue(*v), l.verbosity, "CGINIT_VERBOSITY"); !st) {
-      return std::move(st).error();
+  // An empty CGINIT_* value counts as unset.
+  for (const Setting& s : settingsTable()) {
+    if (s.env.empty()) {
+      continue;
     }
-  }
-  if (auto v = nonEmpty(lookup, "CGINIT_PIDS_MAX")) {
-    if (auto st = setFrom(parsePidsMax(*v), l.pidsMax, "CGINIT_PIDS_MAX"); !st) {
-      return std::move(st).error();
-    }
-  }
-  if (auto v = nonEmpty(lookup, "CGINIT_CGROUP")) {
-    if (auto st = setFrom(parseCgroupMode(*v), l.cgroupMode, "CGINIT_CGROUP"); !st) {
-      return std::move(st).error();
-    }
-  }
-  if (auto v = nonEmpty(lookup, "CGINIT_GRACE")) {
-    if (auto st = setFrom(parseDuration(*v), l.grace, "CGINIT_GRACE"); !st) {
-      return std::move(st).error();
+    if (auto v = nonEmpty(lookup, s.env)) {
+      if (auto st = setFromText(s, *v, l); !st) {
+        return std::move(st).error().context(s.env);
+      }
     }
   }
   return out;

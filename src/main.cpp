@@ -2,23 +2,21 @@
 // Entry point: settings from argv, environment and file; help/version/license; the supervisor.
 #include <unistd.h>
 
-#include <array>
-#include <cstdlib>
-#include <exception>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "cginit/cli.h"
 #include "cginit/config_file.h"
 #include "cginit/license.h"
 #include "cginit/log.h"
+#include "cginit/report.h"
 #include "cginit/settings.h"
 #include "cginit/supervisor.h"
 #include "cginit/sys.h"
+#include "cginit/text.h"
 
 namespace {
 
@@ -33,40 +31,7 @@ int printStdout(const std::string& text) {
   return 0;
 }
 
-/// Says what ended cginit, then aborts, allocating nothing (it may be std::bad_alloc).
-/// libstdc++'s default handler names the exception's type through the C++ demangler, which
-/// alone is about 50 KB of the static binary.
-[[noreturn]] void onTerminate() noexcept {
-  std::string_view reason = "no exception is active";
-  // `active` keeps the exception, and so the text that what() returns, alive until abort().
-  const std::exception_ptr active = std::current_exception();
-  if (active) {
-    try {
-      std::rethrow_exception(active);
-    } catch (const std::exception& e) {
-      reason = e.what();
-    } catch (...) {
-      reason = "an exception that is not a std::exception";
-    }
-  }
-  std::array<char, 512> line{};
-  char* end = fmt::format_to_n(line.data(), line.size() - 1,
-                               "[cginit] [critical] terminate called: {}", reason)
-                  .out;
-  *end++ = '\n';
-  (void)cginit::sys::writeAll(
-      STDERR_FILENO, std::string_view(line.data(), static_cast<size_t>(end - line.data())));
-  std::abort();
-}
-
 }  // namespace
-
-// libstdc++ keeps its default terminate handler in an archive member of its own
-// (eh_term_handler.o) so that a program can define it instead; then the static link leaves the
-// verbose handler and the demangler out.
-namespace __cxxabiv1 {
-std::terminate_handler __terminate_handler = onTerminate;
-}  // namespace __cxxabiv1
 
 int main(int argc, char** argv) {
   // Errors before the settings are known still go through the one logger, at its default level.
@@ -78,6 +43,13 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   cginit::initLogging(settings->options.verbosity);
+  if (settings->action == cginit::Action::Run || settings->action == cginit::Action::PrintConfig) {
+    // A TOML typo is exit 2; a misspelt variable must not be silent either (its value may be a
+    // secret: only the name is logged).
+    for (const std::string& name : cginit::unknownVariables(environ)) {
+      spdlog::warn("ignoring unknown environment variable {}", cginit::quoted(name));
+    }
+  }
   switch (settings->action) {
     case cginit::Action::Help:
       return printStdout(cginit::usageText(args.empty() ? "cginit" : args[0]));
@@ -89,6 +61,13 @@ int main(int argc, char** argv) {
       return printStdout(cginit::formatConfig(settings->options));
     case cginit::Action::Run:
       break;
+  }
+  // An unwritable report is found now, not after the program ran (the supervisor writes it).
+  if (const auto& report = settings->options.reportPath) {
+    if (auto st = cginit::checkReportPath(*report); !st) {
+      spdlog::error("{}", st.error().message);
+      return kExitUsage;
+    }
   }
   cginit::Supervisor supervisor(std::move(settings->options), std::move(settings->programArgv));
   auto code = supervisor.run();

@@ -10,6 +10,8 @@
 
 #include "cginit/signal_names.h"
 #include "cginit/sys.h"
+#include "cginit/text.h"
+#include "cginit/unique_fd.h"
 
 namespace cginit {
 namespace {
@@ -86,24 +88,138 @@ std::string toJson(const ExitReport& r) {
       r.enforced ? (*r.enforced ? "true" : "false") : "null");
 }
 
+namespace {
+
+struct Target {
+  std::string dir;   // "." when the path has no '/'
+  std::string name;  // the last component
+};
+
+Target splitPath(const std::string& path) {
+  const auto slash = path.rfind('/');
+  if (slash == std::string::npos) {
+    return {".", path};
+  }
+  return {slash == 0 ? "/" : path.substr(0, slash), path.substr(slash + 1)};
+}
+
+std::string_view fileType(mode_t mode) {
+  if (S_ISLNK(mode)) {
+    return "a symbolic link";
+  }
+  if (S_ISDIR(mode)) {
+    return "a directory";
+  }
+  if (S_ISFIFO(mode)) {
+    return "a FIFO";
+  }
+  if (S_ISSOCK(mode)) {
+    return "a socket";
+  }
+  return "a device";
+}
+
+/// An Error when `name` in `dirfd` exists and is not a regular file: the report never follows a
+/// symbolic link (one that the workload planted would make cginit overwrite its target) and never
+/// opens a FIFO (which would block).
+Status refuseNonRegular(int dirfd, const std::string& name, const std::string& path) {
+  struct stat st {};
+  if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) {
+    return errno == ENOENT ? Status{} : Status{sysError("stat", path)};
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return usageError(fmt::format("report {} is {}, not a regular file: not writing it",
+                                  quoted(path), fileType(st.st_mode)));
+  }
+  return {};
+}
+
+Result<UniqueFd> openDirectory(const std::string& dir) {
+  UniqueFd fd(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) {
+    return sysError("open", dir);
+  }
+  return fd;
+}
+
+}  // namespace
+
+Status checkReportPath(const std::string& path) {
+  if (path == "-") {
+    return {};
+  }
+  const Target t = splitPath(path);
+  const auto usage = [](Error e) {
+    e.usage = true;
+    return e.context("--report");
+  };
+  if (t.name.empty() || t.name == "." || t.name == "..") {
+    return usage(usageError(quoted(path) + " names a directory, not a file"));
+  }
+  // writeReport() creates a missing directory (one level): then its parent must be writable.
+  std::string dir = t.dir;
+  auto dirfd = openDirectory(dir);
+  if (!dirfd && dirfd.error().code == ENOENT) {
+    dir = splitPath(t.dir).dir;
+    dirfd = openDirectory(dir);
+  } else if (dirfd) {
+    if (auto st = refuseNonRegular(dirfd->get(), t.name, path); !st) {
+      return usage(std::move(st).error());
+    }
+  }
+  if (!dirfd) {
+    return usage(std::move(dirfd).error());
+  }
+  if (::faccessat(AT_FDCWD, dir.c_str(), W_OK | X_OK, AT_EACCESS) < 0) {
+    return usage(sysError("access", dir));
+  }
+  return {};
+}
+
 Status writeReport(const ExitReport& report, const std::string& path) {
   const std::string json = toJson(report);
   if (path == "-") {
     return sys::writeAll(STDERR_FILENO, json);
   }
-  const auto slash = path.rfind('/');
-  if (slash != std::string::npos && slash > 0) {
-    const std::string dir = path.substr(0, slash);
-    if (::mkdir(dir.c_str(), 0755) < 0 && errno != EEXIST) {
-      return sysError("mkdir", dir);
+  const Target t = splitPath(path);
+  if (::mkdir(t.dir.c_str(), 0755) < 0 && errno != EEXIST) {
+    return sysError("mkdir", t.dir);
+  }
+  auto dirfd = openDirectory(t.dir);
+  if (!dirfd) {
+    return std::move(dirfd).error();
+  }
+  if (auto st = refuseNonRegular(dirfd->get(), t.name, path); !st) {
+    return st;
+  }
+  // A new file beside the target, renamed over it once complete: never a truncation in place,
+  // never a half-written report, and rename() replaces a link that appears meanwhile instead of
+  // following it. O_EXCL | O_NOFOLLOW: the temporary name itself cannot be a planted link.
+  std::string tmp;
+  UniqueFd fd;
+  for (int attempt = 0; attempt < 100 && !fd; ++attempt) {
+    tmp = fmt::format(".{}.{}.{}.tmp", t.name, ::getpid(), attempt);
+    fd = UniqueFd(::openat(dirfd->get(), tmp.c_str(),
+                           O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644));
+    if (!fd && errno != EEXIST) {
+      break;
     }
   }
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644));
   if (!fd) {
-    return sysError("open", path);
+    return sysError("open", t.dir + "/" + tmp);
   }
+  const auto discard = [&](Error e) {
+    ::unlinkat(dirfd->get(), tmp.c_str(), 0);
+    return e;
+  };
   if (auto st = sys::writeAll(fd.get(), json); !st) {
-    return std::move(st).error().context(path);
+    return discard(std::move(st).error().context(path));
+  }
+  if (::fsync(fd.get()) < 0) {
+    return discard(sysError("fsync", path));
+  }
+  if (::renameat(dirfd->get(), tmp.c_str(), dirfd->get(), t.name.c_str()) < 0) {
+    return discard(sysError("rename", path));
   }
   return {};
 }

@@ -7,9 +7,10 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <charconv>
 #include <optional>
 #include <string>
+
+#include "cginit/text.h"
 
 namespace cginit {
 namespace {
@@ -40,20 +41,11 @@ std::string upper(std::string_view text) {
 }
 
 std::optional<int> parseNumber(std::string_view text) {
-  int value = 0;
-  if (text.empty()) {
-    return std::nullopt;
-  }
-  const auto* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (ec != std::errc() || ptr != end) {
-    return std::nullopt;
-  }
-  return value;
+  return parseInt<int>(text);
 }
 
 Error invalid(std::string_view text) {
-  return usageError("invalid signal '" + std::string(text) + "'");
+  return usageError("invalid signal " + quoted(text));
 }
 
 }  // namespace

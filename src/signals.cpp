@@ -6,6 +6,8 @@
 
 #include <cerrno>
 
+#include "cginit/sys.h"
+
 namespace cginit {
 
 sigset_t handledSignals() {
@@ -61,17 +63,13 @@ Result<SignalFd> SignalFd::open(const sigset_t& mask) {
 }
 
 Result<std::span<const signalfd_siginfo>> SignalFd::read(std::span<signalfd_siginfo> buffer) {
-  ssize_t n;
-  do {
-    n = ::read(fd_.get(), buffer.data(), buffer.size_bytes());
-  } while (n < 0 && errno == EINTR);
-  if (n < 0 && errno == EAGAIN) {
-    n = 0;
-  } else if (n < 0) {
-    return sysError("read", "signalfd");
+  auto n =
+      sys::read(fd_.get(), reinterpret_cast<char*>(buffer.data()), buffer.size_bytes(), "signalfd");
+  if (!n && n.error().code != EAGAIN) {
+    return std::move(n).error();
   }
   // The kernel hands out whole records only.
-  const auto bytes = static_cast<size_t>(n);
+  const size_t bytes = n ? *n : 0;
   if (bytes % sizeof(signalfd_siginfo) != 0) {
     return errnoError(EIO, "read", "signalfd (short read)");
   }

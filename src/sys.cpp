@@ -117,4 +117,16 @@ Status writeAll(int fd, std::string_view data) {
   return {};
 }
 
+Result<size_t> read(int fd, char* buffer, size_t size, std::string_view name) {
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, size);
+    if (n >= 0) {
+      return static_cast<size_t>(n);
+    }
+    if (errno != EINTR) {
+      return sysError("read", name);
+    }
+  }
+}
+
 }  // namespace cginit::sys

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Pure parsers for the cgroup v2 files cginit reads: /proc/self/cgroup, mountinfo, *.events, procs.
+// Pure parsers for the cgroup v2 files cginit reads (/proc/self/cgroup, mountinfo, *.events,
+// procs) and the check of what --limit may write.
 #pragma once
 
 #include <sys/types.h>
@@ -7,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,5 +54,27 @@ std::vector<std::string> parseControllerList(std::string_view text);
 /// Decodes the octal escapes (\040 space, \011 tab, \012 newline, \134 backslash) that the
 /// kernel uses for paths in mountinfo.
 std::string unescapeMountField(std::string_view field);
+
+/// The largest pids.max (the kernel's PID_MAX_LIMIT on 64-bit).
+inline constexpr uint64_t kPidsMaxLimit = 4194304;
+
+/// Whether --limit may write `file` into the workload cgroup: an interface file of a controller
+/// cginit knows how to enable (cpu, cpuset, io, memory, pids, hugetlb, rdma, misc), then
+/// letters, digits, '_', '-' and '.' ("hugetlb.2MB.max"); or the core limits
+/// cgroup.max.descendants and cgroup.max.depth. Never another cgroup.* file (procs, threads,
+/// kill, freeze, subtree_control, type: cginit's own) and never a '/'.
+bool isValidLimitFile(std::string_view file);
+
+/// The controller a limit file needs: "memory" for "memory.max"; empty for cgroup.max.*, which
+/// need none.
+std::string_view limitController(std::string_view file);
+
+/// Digits only, without a sign or a leading zero ("0" itself is fine); nullopt otherwise.
+std::optional<uint64_t> parsePlainDecimal(std::string_view text);
+
+/// Checks one --limit: the file (isValidLimitFile) and its value (printable ASCII; for pids.max,
+/// cgroup.max.descendants and cgroup.max.depth plain decimal or "max", since the kernel reads
+/// "010" as 8). An Error names the file.
+Status checkLimit(std::string_view file, std::string_view value);
 
 }  // namespace cginit

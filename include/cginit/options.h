@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cginit/cgroup_paths.h"
 #include "cginit/log.h"
 #include "cginit/result.h"
 
@@ -72,10 +73,12 @@ struct OptionsLayer {
   std::optional<CgroupMode> cgroupMode;
   std::optional<PidsMax> pidsMax;
   std::optional<std::vector<Limit>> limits;
+  std::optional<bool> workloadCgroupns;
   std::optional<std::string> reportPath;
 };
 
-/// Applies the layers in order (later ones win) onto the defaults.
+/// Applies the layers in order (later ones win) onto the defaults; option_table.cpp has it,
+/// row by row.
 Options merge(const std::vector<const OptionsLayer*>& layers);
 
 // Value parsers shared by the command line, the environment and the config file. Each returns an
@@ -88,18 +91,10 @@ Result<int> parseExitCode(std::string_view text);
 /// "FROM:TO" (names or numbers); FROM may not be SIGKILL/SIGSTOP/SIGCHLD, which cannot be caught
 /// or are never forwarded.
 Result<std::pair<int, int>> parseRewrite(std::string_view text);
-/// "FILE=VALUE" where FILE is a cgroup v2 interface file name (see isValidLimitFile) and VALUE is
-/// printable ASCII.
+/// "FILE=VALUE" as checkLimit() (cgroup_paths.h) allows it.
 Result<Limit> parseLimit(std::string_view text);
 /// A signal that can be forwarded/sent at shutdown (not 0).
 Result<int> parseStopSignal(std::string_view text);
-/// "controller.key" with a controller cginit knows how to enable (cpu, cpuset, io, memory, pids,
-/// hugetlb, rdma, misc), then letters, digits, '_', '-' and '.' (hugetlb.2MB.max); never
-/// cgroup.* files and never a '/'.
-bool isValidLimitFile(std::string_view file);
-/// The controller a limit file needs: "memory" for "memory.max".
-std::string_view limitController(std::string_view file);
-
 std::string_view forwardName(ForwardTarget target);
 std::string_view cgroupModeName(CgroupMode mode);
 

@@ -40,7 +40,15 @@ struct ExitReport {
 /// One JSON object, keys in the contract's order; pure.
 std::string toJson(const ExitReport& report);
 
-/// Writes the JSON to `path` ("-" is stderr), creating the file's directory when it is missing.
+/// Writes the JSON to `path` ("-" is stderr), creating the file's directory (one level) when it
+/// is missing. The file is written as a new file beside the target, fsynced, and renamed over it;
+/// a target that exists and is not a regular file (a symbolic link, a FIFO) is refused and left
+/// as it is.
 Status writeReport(const ExitReport& report, const std::string& path);
+
+/// Checks before the program starts that writeReport() can succeed: the directory (or, when it
+/// will be created, its parent) opens and is writable, and the target is not there or is a
+/// regular file. A usage Error (exit 2) otherwise; never blocks.
+Status checkReportPath(const std::string& path);
 
 }  // namespace cginit

@@ -9,6 +9,8 @@
 #include <utility>
 #include <variant>
 
+#include "cginit/text.h"
+
 namespace cginit {
 
 /// A failure: `code` is the errno (0 when it is not a system error) and `message` already names the
@@ -27,12 +29,13 @@ struct Error {
 };
 
 /// Builds an Error from errno. Call it right after the failing call: it reads errno first.
+/// Control characters in `object` (a file name from outside) are escaped (text.h).
 inline Error sysError(std::string_view call, std::string_view object = {}) {
   const int err = errno;
   std::string msg(call);
   if (!object.empty()) {
     msg += ' ';
-    msg += object;
+    msg += escaped(object);
   }
   msg += ": ";
   msg += std::strerror(err);

@@ -38,4 +38,8 @@ Status writeFileAt(int dirfd, const std::string& name, std::string_view value);
 /// Writes all of `data` to `fd`, retrying EINTR and short writes.
 Status writeAll(int fd, std::string_view data);
 
+/// read(2) retrying EINTR: the byte count, 0 at the end. `name` is for the message
+/// ("read NAME: errno text").
+Result<size_t> read(int fd, char* buffer, size_t size, std::string_view name = {});
+
 }  // namespace cginit::sys

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The built binary's command line: bad input exits 2 and starts nothing; help, version, license.
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <string>
@@ -49,6 +52,32 @@ std::vector<BadInput> badInputs() {
        {"--config", "/nonexistent/cginit.toml"},
        {},
        {"/nonexistent/cginit.toml"}},
+      // Issue 17 item 9: one line, the value escaped, however it is spelt.
+      {"CGINIT_PIDS_MAX with a forged log line",
+       {},
+       {"CGINIT_PIDS_MAX=64\n[cginit] [info] pids.max applied, all good"},
+       {"CGINIT_PIDS_MAX", "'64\\n[cginit]"}},
+      {"option value with an escape sequence", {"--grace", "\x1b[2J"}, {}, {"--grace", "\\x1b[2J"}},
+      {"pids-max in octal", {"--pids-max", "010"}, {}, {"--pids-max", "010"}},
+      {"limit pids.max in hex", {"--limit", "pids.max=0x10"}, {}, {"--limit", "0x10"}},
+      {"limit on cgroup.kill", {"--limit", "cgroup.kill=1"}, {}, {"--limit", "cgroup.kill"}},
+      {"bad workload-cgroupns",
+       {"--workload-cgroupns=maybe"},
+       {},
+       {"--workload-cgroupns", "maybe"}},
+      {"bad CGINIT_WORKLOAD_CGROUPNS",
+       {},
+       {"CGINIT_WORKLOAD_CGROUPNS=on"},
+       {"CGINIT_WORKLOAD_CGROUPNS", "'on'"}},
+      {"bad CGINIT_STOP_SIGNAL", {}, {"CGINIT_STOP_SIGNAL=NOPE"}, {"CGINIT_STOP_SIGNAL", "NOPE"}},
+      {"report directory missing",
+       {"--report", "/nonexistent/dir/r.json"},
+       {},
+       {"--report", "/nonexistent"}},
+      {"CGINIT_REPORT directory missing",
+       {},
+       {"CGINIT_REPORT=/nonexistent/dir/r.json"},
+       {"--report", "/nonexistent"}},
       {"missing program", {"--cgroup", "off"}, {}, {}, false},
       {"missing program after --", {"--cgroup", "off", "--"}, {}, {}, false},
   };
@@ -78,6 +107,78 @@ TEST_F(CliTest, BadInputExitsTwoAndStartsNothing) {
     }
   }
 }
+
+/// cginit with `options` and `env` exits 2 within the deadline, with one line on stderr that
+/// contains `mention`, and never starts the program.
+void expectRefusedAtOnce(const std::vector<std::string>& options,
+                         const std::vector<std::string>& env, const std::string& mention) {
+  Sandbox sb;
+  const std::string marker = sb.file("started");
+  ASSERT_TRUE(
+      sb.start(RunSpec(Mode::Plain, concat(options, payload({"touch", marker}))).withEnv(env)));
+  EXPECT_EQ(sb.wait(10s), ExitStatus::exited(2)) << sb.stderrText();
+  EXPECT_FALSE(fileExists(marker)) << "the program was started";
+  const auto lines = sb.stderrLines();
+  ASSERT_EQ(lines.size(), 1u) << sb.stderrText();
+  EXPECT_NE(lines[0].find(mention), std::string::npos) << lines[0];
+}
+
+/// A FIFO in a directory of its own (the sandbox's files are inside the test's cgroup dir).
+class Fifo {
+ public:
+  Fifo() {
+    std::string pattern = "/tmp/cginit-fifo-XXXXXX";
+    EXPECT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    EXPECT_EQ(mkfifo(path().c_str(), 0600), 0);
+  }
+  ~Fifo() {
+    unlink(path().c_str());
+    rmdir(dir_.c_str());
+  }
+  Fifo(const Fifo&) = delete;
+  Fifo& operator=(const Fifo&) = delete;
+  std::string path() const { return dir_ + "/fifo"; }
+
+ private:
+  std::string dir_;
+};
+
+// Issue 17 item 4: `--config FIFO` blocked in open() before anything started.
+TEST_F(CliTest, ConfigFifoIsRefusedAtOnce) {
+  const Fifo fifo;
+  expectRefusedAtOnce({"--config", fifo.path()}, {}, "not a regular file (a FIFO)");
+  expectRefusedAtOnce({}, {"CGINIT_CONFIG=" + fifo.path()}, "not a regular file (a FIFO)");
+}
+
+// Issue 17 item 4: `--report FIFO` blocked after the program had exited; now the path is checked
+// before the program starts.
+TEST_F(CliTest, ReportFifoIsRefusedBeforeTheProgramStarts) {
+  const Fifo fifo;
+  expectRefusedAtOnce({"--cgroup", "off", "--report", fifo.path()}, {},
+                      "a FIFO, not a regular file");
+}
+
+// Issue 17: a misspelt CGINIT_* variable is named in one warning (its value is not printed), and
+// the program runs.
+TEST_F(CliTest, UnknownCginitVariableIsWarnedAboutByName) {
+  Sandbox sb;
+  ASSERT_TRUE(
+      sb.start(RunSpec(Mode::Plain, concat({"-s", "--cgroup", "off"}, payload({"exit", "0"})))
+                   .withEnv({"CGINIT_PIDSMAX=secret-value", "CGINIT_GRACE=1s"})));
+  EXPECT_EQ(sb.wait(10s), ExitStatus::exited(0)) << sb.stderrText();
+  const auto lines = sb.stderrLines();
+  ASSERT_FALSE(lines.empty()) << sb.stderrText();
+  EXPECT_EQ(lines[0], "[cginit] [warning] ignoring unknown environment variable 'CGINIT_PIDSMAX'");
+  EXPECT_EQ(std::count_if(lines.begin(), lines.end(),
+                          [](const std::string& l) {
+                            return l.find("CGINIT_") != std::string::npos &&
+                                   l.find("unknown") != std::string::npos;
+                          }),
+            1);
+  EXPECT_EQ(sb.stderrText().find("secret-value"), std::string::npos);
+}
+
 
 /// "cginit version X.Y.Z - git.<commit>\n", or "cginit version X.Y.Z\n" when `withCommit` is false
 /// (a tarball build). No std::regex: GCC 12 warns inside it under ASan.

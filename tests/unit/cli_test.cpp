@@ -205,16 +205,52 @@ TEST(CliTest, InvalidValueErrorNamesTheOption) {
   EXPECT_EQ(errorOf({"--rewrite", "KILL:TERM", "prog"}),
             "option --rewrite: invalid rewrite 'KILL:TERM': SIGKILL cannot be rewritten");
   EXPECT_EQ(errorOf({"--limit", "cgroup.procs=1", "prog"}),
-            "option --limit: invalid limit file 'cgroup.procs' (expected a controller's "
-            "interface file such as memory.max)");
+            "option --limit: invalid limit file 'cgroup.procs': cginit manages the cgroup.* "
+            "files itself, except cgroup.max.descendants and cgroup.max.depth");
   EXPECT_EQ(errorOf({"--stop-signal", "0", "prog"}), "option --stop-signal: invalid signal '0'");
   EXPECT_EQ(errorOf({"--stop-timeout", "2d", "prog"}),
             "option --stop-timeout: invalid duration '2d' (expected e.g. 500ms, 5s, 1m; at most "
             "24h)");
 }
 
+// GNU's rule for an optional value: only `--workload-cgroupns=BOOL`; the next word is never its
+// value, so `cginit --workload-cgroupns false` runs false(1) with the namespace on.
+TEST(CliTest, WorkloadCgroupnsTakesAnOptionalBoolean) {
+  EXPECT_EQ(parse({"--workload-cgroupns", "prog"}).layer.workloadCgroupns, true);
+  EXPECT_EQ(parse({"--workload-cgroupns=false", "prog"}).layer.workloadCgroupns, false);
+  EXPECT_EQ(parse({"--workload-cgroupns=no", "prog"}).layer.workloadCgroupns, false);
+  EXPECT_EQ(parse({"--workload-cgroupns=1", "prog"}).layer.workloadCgroupns, true);
+  const CliResult r = parse({"--workload-cgroupns", "false"});
+  EXPECT_EQ(r.layer.workloadCgroupns, true);
+  EXPECT_EQ(r.programArgv, (std::vector<std::string>{"false"}));
+  EXPECT_EQ(errorOf({"--workload-cgroupns=maybe", "prog"}),
+            "option --workload-cgroupns: invalid boolean 'maybe' (expected true, false, 1, 0, yes "
+            "or no)");
+  EXPECT_FALSE(parse({"prog"}).layer.workloadCgroupns);
+}
+
+TEST(CliTest, LimitAcceptsTheCoreLimitsAndPlainDecimalCounts) {
+  const CliResult r =
+      parse({"--limit", "cgroup.max.descendants=7", "--limit", "cgroup.max.depth=3", "prog"});
+  EXPECT_EQ(r.layer.limits,
+            (std::vector<Limit>{{"cgroup.max.descendants", "7"}, {"cgroup.max.depth", "3"}}));
+  for (const char* file : {"cgroup.procs", "cgroup.threads", "cgroup.kill", "cgroup.freeze",
+                           "cgroup.subtree_control", "cgroup.type", "cgroup.events"}) {
+    EXPECT_NE(errorOf({"--limit", std::string(file) + "=1", "prog"}).find(file), std::string::npos)
+        << file;
+  }
+  EXPECT_EQ(errorOf({"--pids-max", "010", "prog"}),
+            "option --pids-max: invalid pids.max '010' (expected 1..4194304 or max)");
+}
+
+// Issue 17 item 9: the text of an unknown option is escaped, so it cannot forge a log line.
+TEST(CliTest, UnknownOptionIsEscaped) {
+  EXPECT_EQ(errorOf({"--x\n[cginit] [info] ok", "prog"}),
+            "unknown option '--x\\n[cginit] [info] ok' (see --help)");
+}
+
 TEST(CliTest, RejectsEmptyPaths) {
-  EXPECT_EQ(errorOf({"--report", "", "prog"}), "option --report: empty report path");
+  EXPECT_EQ(errorOf({"--report", "", "prog"}), "option --report: empty path");
   EXPECT_EQ(errorOf({"--config=", "prog"}), "option --config: empty file name");
 }
 
@@ -266,7 +302,7 @@ TEST(CliTest, UsageNamesTheProgramAndEveryOption) {
                              "--config",     "--cgroup",       "--pids-max",
                              "--limit",      "--forward",      "--rewrite",
                              "--grace",      "--stop-signal",  "--stop-timeout",
-                             "--report",     "--print-config"}) {
+                             "--report",     "--print-config", "--workload-cgroupns"}) {
     EXPECT_NE(usage.find(option), std::string::npos) << option;
   }
 }
@@ -274,7 +310,7 @@ TEST(CliTest, UsageNamesTheProgramAndEveryOption) {
 // Found by fuzzing: --print-config printed such a path into TOML that it could not read back.
 TEST(CliTest, ReportPathMustBeUtf8) {
   EXPECT_EQ(errorOf({"--report", "/tmp/\xe9.json", "prog"}),
-            "option --report: report path is not valid UTF-8");
+            "option --report: path is not valid UTF-8");
   EXPECT_FALSE(parseCommandLine(withArgv0({"--report=/\xc0\xaf", "prog"})));          // overlong
   EXPECT_FALSE(parseCommandLine(withArgv0({"--report=/\xed\xa0\x80", "prog"})));      // surrogate
   EXPECT_FALSE(parseCommandLine(withArgv0({"--report=/\xf4\x90\x80\x80", "prog"})));  // > U+10FFFF

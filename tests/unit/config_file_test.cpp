@@ -5,8 +5,11 @@
 
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -295,8 +298,8 @@ TEST(ConfigFileTest, InvalidPidsMaxGivesItsPosition) {
 
 TEST(ConfigFileTest, InvalidLimitFileGivesThePositionOfTheKey) {
   EXPECT_EQ(errorOf("[cgroup]\nlimits = { \"memory.max\" = \"1G\", \"cgroup.procs\" = \"1\" }\n"),
-            "cginit.toml:2:33: cgroup.limits: invalid limit file 'cgroup.procs' (expected a "
-            "controller's interface file such as memory.max)");
+            "cginit.toml:2:33: cgroup.limits: invalid limit file 'cgroup.procs': cginit manages "
+            "the cgroup.* files itself, except cgroup.max.descendants and cgroup.max.depth");
 }
 
 // `memory.max = "1G"` is the TOML table memory = { max = "1G" }.
@@ -397,10 +400,51 @@ TEST(ConfigFileTest, UnreadableFileGivesTheErrnoText) {
 }
 
 TEST(ConfigFileTest, EndlessFileIsRejected) {
-  auto layer = loadConfig("/dev/zero");
+  const TempDir dir;
+  const std::string file = dir.write("huge.toml", "");
+  std::filesystem::resize_file(file, 2 * 1024 * 1024);  // sparse: reads as NUL bytes
+  auto layer = loadConfig(file);
   ASSERT_FALSE(layer);
-  EXPECT_EQ(layer.error().message,
-            "/dev/zero: larger than 1048576 bytes: not a configuration file");
+  EXPECT_EQ(layer.error().message, file + ": larger than 1048576 bytes: not a configuration file");
+  // A device is no configuration file either, however much it would give.
+  layer = loadConfig("/dev/zero");
+  ASSERT_FALSE(layer);
+  EXPECT_EQ(layer.error().message, "/dev/zero: not a regular file (a character device)");
+  EXPECT_TRUE(layer.error().usage);
+}
+
+// Issue 17 item 4: opening a FIFO for reading blocked until a writer came, before anything had
+// started. It is refused at once (the test would hang without O_NONBLOCK; ctest's timeout ends it).
+TEST(ConfigFileTest, FifoIsRefusedWithoutBlocking) {
+  const TempDir dir;
+  const std::string fifo = dir.path() + "/fifo.toml";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+  auto layer = loadConfig(fifo);
+  ASSERT_FALSE(layer);
+  EXPECT_EQ(layer.error().message, fifo + ": not a regular file (a FIFO)");
+  EXPECT_TRUE(layer.error().usage);
+}
+
+TEST(ConfigFileTest, ReadsWorkloadCgroupns) {
+  EXPECT_EQ(parse("[cgroup]\nworkload_cgroupns = false\n").workloadCgroupns, false);
+  EXPECT_EQ(parse("[cgroup]\nworkload_cgroupns = true\n").workloadCgroupns, true);
+  EXPECT_FALSE(parse("").workloadCgroupns);
+  EXPECT_EQ(errorOf("[cgroup]\nworkload_cgroupns = \"no\"\n"),
+            "cginit.toml:2:21: cgroup.workload_cgroupns: expected a boolean, got a string");
+  EXPECT_EQ(errorOf("[cgroup]\nworkload_cgroupn = false\n"),
+            "cginit.toml:2:1: unknown key 'cgroup.workload_cgroupn' (did you mean "
+            "'cgroup.workload_cgroupns'?)");
+}
+
+TEST(ConfigFileTest, LimitsAcceptTheCoreLimitsAndCheckCountedValues) {
+  const OptionsLayer l = parse(
+      "[cgroup]\nlimits = { \"cgroup.max.descendants\" = 7, \"cgroup.max.depth\" = \"max\" }\n");
+  EXPECT_EQ(l.limits,
+            (std::vector<Limit>{{"cgroup.max.descendants", "7"}, {"cgroup.max.depth", "max"}}));
+  EXPECT_EQ(errorOf("[cgroup]\nlimits = { \"pids.max\" = \"0x10\" }\n"),
+            "cginit.toml:2:25: cgroup.limits.\"pids.max\": invalid limit value '0x10' for pids.max "
+            "(expected 1..4194304 or max)");
+  EXPECT_FALSE(parseConfig("[cgroup]\npids_max = \"010\"\n", "cginit.toml"));
 }
 
 // formatConfig
@@ -427,6 +471,7 @@ signal = "SIGTERM"
 mode = "auto"
 # pids_max is not set: pids.max is not written
 limits = {}
+workload_cgroupns = true
 
 [report]
 # path is not set: no exit report
@@ -448,6 +493,7 @@ Options everySetting() {
   o.cgroupMode = CgroupMode::Required;
   o.pidsMax = PidsMax{false, 4194304};
   o.limits = {{"memory.max", "512M"}, {"cpu.max", "50000 100000"}, {"hugetlb.2MB.max", "0"}};
+  o.workloadCgroupns = false;
   o.reportPath = "/run/cginit/report.json";
   return o;
 }
@@ -474,6 +520,7 @@ stop_timeout = "1h"
 mode = "required"
 pids_max = 4194304
 limits = { "memory.max" = "512M", "cpu.max" = "50000 100000", "hugetlb.2MB.max" = "0" }
+workload_cgroupns = false
 
 [report]
 path = "/run/cginit/report.json"

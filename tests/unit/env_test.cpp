@@ -2,9 +2,12 @@
 // Tests of the CGINIT_* and TINI_* environment variables.
 #include "cginit/env.h"
 
+#include <signal.h>
+
 #include <array>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -113,9 +116,75 @@ TEST(EnvTest, ErrorNamesTheVariable) {
 }
 
 TEST(EnvTest, IgnoresVariablesItDoesNotKnow) {
-  const EnvResult r = parse({{"CGINIT_FORWARD", "x"}, {"PATH", "/bin"}});
+  const EnvResult r = parse({{"CGINIT_FROBNICATE", "x"}, {"PATH", "/bin"}});
   const Options defaults;
   EXPECT_EQ(merge({&r.layer}), defaults);
+}
+
+// Issue 14: `docker run --init` passes no options, so every setting that a line of text can
+// hold has a variable.
+TEST(EnvTest, ReadsTheVariablesOfEverySetting) {
+  const EnvResult r = parse({{"CGINIT_SUBREAPER", "yes"},
+                             {"CGINIT_PDEATHSIG", "KILL"},
+                             {"CGINIT_FORWARD", "cgroup"},
+                             {"CGINIT_REMAP_EXIT", "143,137"},
+                             {"CGINIT_WARN_ON_REAP", "1"},
+                             {"CGINIT_REWRITE", "TERM:QUIT,INT:TERM"},
+                             {"CGINIT_STOP_SIGNAL", "SIGINT"},
+                             {"CGINIT_STOP_TIMEOUT", "30s"},
+                             {"CGINIT_WORKLOAD_CGROUPNS", "false"},
+                             {"CGINIT_REPORT", "/run/report.json"}});
+  EXPECT_EQ(r.layer.subreaper, true);
+  EXPECT_EQ(r.layer.pdeathsig, SIGKILL);
+  EXPECT_EQ(r.layer.forward, ForwardTarget::Cgroup);
+  EXPECT_EQ(r.layer.remapExit, (std::vector<int>{143, 137}));
+  EXPECT_EQ(r.layer.warnOnReap, true);
+  EXPECT_EQ(r.layer.rewrite, (std::map<int, int>{{SIGTERM, SIGQUIT}, {SIGINT, SIGTERM}}));
+  EXPECT_EQ(r.layer.stopSignal, SIGINT);
+  EXPECT_EQ(r.layer.stopTimeout, milliseconds(30000));
+  EXPECT_EQ(r.layer.workloadCgroupns, false);
+  EXPECT_EQ(r.layer.reportPath, "/run/report.json");
+}
+
+TEST(EnvTest, BooleansAcceptTheUsualSpellings) {
+  for (const char* on : {"true", "1", "yes"}) {
+    EXPECT_EQ(parse({{"CGINIT_WORKLOAD_CGROUPNS", on}}).layer.workloadCgroupns, true) << on;
+  }
+  for (const char* off : {"false", "0", "no"}) {
+    EXPECT_EQ(parse({{"CGINIT_WORKLOAD_CGROUPNS", off}}).layer.workloadCgroupns, false) << off;
+  }
+  EXPECT_EQ(
+      errorOf({{"CGINIT_WORKLOAD_CGROUPNS", "on"}}),
+      "CGINIT_WORKLOAD_CGROUPNS: invalid boolean 'on' (expected true, false, 1, 0, yes or no)");
+}
+
+TEST(EnvTest, CginitVariablesWinOverTinis) {
+  EXPECT_EQ(parse({{"TINI_SUBREAPER", ""}, {"CGINIT_SUBREAPER", "no"}}).layer.subreaper, false);
+  EXPECT_EQ(parse({{"TINI_KILL_PROCESS_GROUP", "1"}, {"CGINIT_FORWARD", "child"}}).layer.forward,
+            ForwardTarget::Child);
+}
+
+TEST(EnvTest, InvalidListElementNamesTheVariable) {
+  EXPECT_EQ(errorOf({{"CGINIT_REMAP_EXIT", "143,,1"}}),
+            "CGINIT_REMAP_EXIT: invalid exit code '' (expected 0..255)");
+  EXPECT_EQ(errorOf({{"CGINIT_STOP_SIGNAL", "NOPE"}}), "CGINIT_STOP_SIGNAL: invalid signal 'NOPE'");
+}
+
+// Issue 17 item 9: a value from outside never reaches a log line unescaped.
+TEST(EnvTest, ValuesInErrorsAreEscaped) {
+  EXPECT_EQ(errorOf({{"CGINIT_PIDS_MAX", "64\n[cginit] [info] pids.max applied, all good"}}),
+            "CGINIT_PIDS_MAX: invalid pids.max '64\\n[cginit] [info] pids.max applied, all good' "
+            "(expected 1..4194304 or max)");
+  EXPECT_EQ(errorOf({{"CGINIT_GRACE", "\x1b[2J"}}),
+            "CGINIT_GRACE: invalid duration '\\x1b[2J' (expected e.g. 500ms, 5s, 1m; at most 24h)");
+}
+
+// Issue 17: a misspelt variable must not be silent (main() warns about each of these).
+TEST(EnvTest, UnknownVariablesAreTheCginitNamesNotInTheTable) {
+  std::string a = "CGINIT_PIDSMAX=64", b = "CGINIT_PIDS_MAX=64", c = "CGINIT_CONFIG=/x",
+              d = "TINI_FOO=1", e = "PATH=/bin", f = "CGINIT_=1";
+  std::array<char*, 7> envp = {a.data(), b.data(), c.data(), d.data(), e.data(), f.data(), nullptr};
+  EXPECT_EQ(unknownVariables(envp.data()), (std::vector<std::string>{"CGINIT_PIDSMAX", "CGINIT_"}));
 }
 
 TEST(EnvTest, EnvironmentLookupFindsCginitAndTiniVariablesOnly) {

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "cginit/config_file.h"
+#include "cginit/option_table.h"
 
 namespace cginit {
 namespace {
@@ -39,7 +40,7 @@ TEST(ExamplesTest, FullExampleSetsEveryKey) {
   const OptionsLayer& l = *layer;
   EXPECT_TRUE(l.verbosity && l.subreaper && l.pdeathsig && l.forward && l.remapExit &&
               l.warnOnReap && l.rewrite && l.grace && l.stopSignal && l.stopTimeout &&
-              l.cgroupMode && l.pidsMax && l.limits && l.reportPath);
+              l.cgroupMode && l.pidsMax && l.limits && l.workloadCgroupns && l.reportPath);
 }
 
 // Each key of the full example has a comment line right above it.
@@ -55,7 +56,7 @@ TEST(ExamplesTest, FullExampleCommentsEveryKey) {
     }
     previous = line;
   }
-  EXPECT_EQ(keys, 14);
+  EXPECT_EQ(static_cast<size_t>(keys), settingsTable().size());
 }
 
 TEST(ExamplesTest, DockerfileUsesCginitAsEntrypoint) {

@@ -204,8 +204,49 @@ TEST(OptionsTest, RejectsLimitFilesOutsideTheKnownControllers) {
     EXPECT_FALSE(parseLimit(text)) << text;
   }
   EXPECT_EQ(parseLimit("cgroup.procs=1").error().message,
-            "invalid limit file 'cgroup.procs' (expected a controller's interface file such as "
+            "invalid limit file 'cgroup.procs': cginit manages the cgroup.* files itself, except "
+            "cgroup.max.descendants and cgroup.max.depth");
+  EXPECT_EQ(parseLimit("foo.bar=1").error().message,
+            "invalid limit file 'foo.bar' (expected a controller's interface file such as "
             "memory.max)");
+}
+
+// Issue 12 item 3: the limits that stop a cgroup bomb are accepted; cginit's own files are not.
+TEST(OptionsTest, LimitAcceptsCgroupMaxDescendantsAndDepthOnlyOfTheCoreFiles) {
+  EXPECT_EQ(*parseLimit("cgroup.max.descendants=7"), (Limit{"cgroup.max.descendants", "7"}));
+  EXPECT_EQ(*parseLimit("cgroup.max.depth=max"), (Limit{"cgroup.max.depth", "max"}));
+  EXPECT_EQ(limitController("cgroup.max.depth"), "");
+  for (const char* file :
+       {"cgroup.procs", "cgroup.threads", "cgroup.kill", "cgroup.freeze", "cgroup.subtree_control",
+        "cgroup.type", "cgroup.max", "cgroup.", "cgroup.max.depth/x"}) {
+    EXPECT_FALSE(isValidLimitFile(file)) << file;
+    auto limit = parseLimit(std::string(file) + "=1");
+    ASSERT_FALSE(limit) << file;
+    EXPECT_NE(limit.error().message.find(file), std::string::npos) << limit.error().message;
+  }
+}
+
+// Issue 17 item 6: the kernel parses these in base 0 ("010" is 8) and takes "+16": only plain
+// decimal or "max", so that the report shows what the kernel holds.
+TEST(OptionsTest, CountedLimitsArePlainDecimalOrMax) {
+  for (const char* file : {"pids.max", "cgroup.max.descendants", "cgroup.max.depth"}) {
+    for (const char* value : {"0x10", "+16", "010", "-1", " 16", "16 ", "1e3", "max "}) {
+      EXPECT_FALSE(parseLimit(std::string(file) + "=" + value)) << file << "=" << value;
+    }
+    EXPECT_TRUE(parseLimit(std::string(file) + "=16")) << file;
+    EXPECT_TRUE(parseLimit(std::string(file) + "=max")) << file;
+  }
+  EXPECT_EQ(parseLimit("pids.max=010").error().message,
+            "invalid limit value '010' for pids.max (expected 1..4194304 or max)");
+  EXPECT_TRUE(parseLimit("cgroup.max.depth=0"));
+  EXPECT_FALSE(parseLimit("cgroup.max.depth=2147483648"));
+  EXPECT_FALSE(parseLimit("pids.max=0"));
+  // Other files keep what the kernel takes: memory.max=0x10 is the kernel's to refuse.
+  EXPECT_TRUE(parseLimit("memory.max=010"));
+  for (const char* text : {"0x10", "+16", "010", "00"}) {
+    EXPECT_FALSE(parsePidsMax(text)) << text;
+  }
+  EXPECT_EQ(*parsePidsMax("16"), (PidsMax{false, 16}));
 }
 
 TEST(OptionsTest, RejectsEmptyOrMultiLineLimitValues) {
@@ -230,7 +271,7 @@ TEST(OptionsTest, StopSignalAcceptsAnySignal) {
 // Found by fuzzing: a byte that is not UTF-8 made --print-config print TOML that it could not read.
 TEST(OptionsTest, RejectsLimitValuesThatAreNotPrintableAscii) {
   EXPECT_EQ(parseLimit("memory.max=51\x81S").error().message,
-            "invalid limit value '51\x81S' for memory.max");
+            "invalid limit value '51\\x81S' for memory.max");
   EXPECT_FALSE(parseLimit("memory.max=1\t2"));
   EXPECT_FALSE(parseLimit(std::string_view("memory.max=1\0", 13)));
   EXPECT_FALSE(parseLimit("memory.max=1\x7f"));
