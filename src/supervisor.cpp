@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cginit/duration.h"
+#include "cginit/proc.h"
 #include "cginit/process_attrs.h"
 #include "cginit/reaper.h"
 #include "cginit/signal_names.h"
@@ -83,7 +84,8 @@ Status Supervisor::prepare() {
 
   if (options_.cgroupMode != CgroupMode::Off) {
     CgroupRequest request;
-    request.required = options_.cgroupMode == CgroupMode::Required;
+    const bool required = options_.cgroupMode == CgroupMode::Required;
+    request.strict = required;
     if (options_.pidsMax) {
       request.pidsMax = options_.pidsMax->str();
     }
@@ -92,14 +94,15 @@ Status Supervisor::prepare() {
     }
     auto tree = CgroupTree::setup(request);
     if (!tree) {
+      // Why it cannot manage: exit 2 when the user required it, else one warning.
       Error err = std::move(tree).error();
-      if (request.required) {
-        err.usage = true;  // --cgroup required that cannot be met is exit 2
+      if (required) {
+        err.usage = true;
         return std::move(err).context("--cgroup required");
       }
-      spdlog::warn("not managing a cgroup: {}", err.message);
-    } else if (*tree) {
-      cgroup_.emplace(std::move(**tree));
+      spdlog::warn("not managing a cgroup, running without one: {}", err.message);
+    } else {
+      cgroup_.emplace(std::move(*tree));
       report_.cgroup = cgroup_->rootPath();
       report_.pidsMax = cgroup_->pidsMaxWritten();
     }

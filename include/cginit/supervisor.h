@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "cginit/cgroup.h"
+#include "cginit/cgroup_tree.h"
 #include "cginit/event_loop.h"
 #include "cginit/options.h"
 #include "cginit/report.h"
