@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -54,6 +55,28 @@ Status pidfdSendSignal(int pidfd, int signo) {
     return sysError("pidfd_send_signal");
   }
   return {};
+}
+
+Status kill(pid_t pid, int signo) {
+  if (::kill(pid, signo) < 0) {
+    return sysError("kill", std::to_string(pid));
+  }
+  return {};
+}
+
+Result<bool> anyChildLeft() {
+  for (;;) {
+    siginfo_t info{};
+    if (::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) == 0) {
+      return true;
+    }
+    if (errno == ECHILD) {
+      return false;
+    }
+    if (errno != EINTR) {
+      return sysError("waitid");
+    }
+  }
 }
 
 Result<std::string> readFileAt(int dirfd, const std::string& name) {

@@ -29,6 +29,13 @@ Result<UniqueFd> pidfdOpen(pid_t pid);
 /// pidfd_send_signal(2). ESRCH when the process has exited (still a value to the caller).
 Status pidfdSendSignal(int pidfd, int signo);
 
+/// kill(2) as a Status: "kill PID: errno text". ESRCH (already gone) is an Error the caller
+/// usually treats as a value.
+Status kill(pid_t pid, int signo);
+
+/// Whether cginit has any child left, exited or not, without reaping one (waitid WNOWAIT).
+Result<bool> anyChildLeft();
+
 /// Reads a whole (small) file relative to `dirfd` (AT_FDCWD for a path), retrying EINTR.
 Result<std::string> readFileAt(int dirfd, const std::string& name);
 
