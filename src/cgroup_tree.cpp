@@ -15,7 +15,6 @@
 
 #include "cginit/cgroup_discovery.h"
 #include "cginit/cgroup_paths.h"
-#include "cginit/fault.h"
 #include "cginit/options.h"
 #include "cginit/proc.h"
 #include "cginit/sys.h"
@@ -123,9 +122,7 @@ Result<CgroupTree> CgroupTree::setup(const CgroupRequest& request) {
   if (own.cannotManage) {
     return *std::move(own.cannotManage);
   }
-  UniqueFd fd(injectFault(FaultOp::Open, AT_FDCWD, *own.directory)
-                  ? -1
-                  : ::openat(AT_FDCWD, own.directory->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd fd(sys::openAt(AT_FDCWD, *own.directory, O_RDONLY | O_DIRECTORY));
   if (!fd) {
     return sysError("open", *own.directory);
   }
