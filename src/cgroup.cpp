@@ -15,7 +15,6 @@
 #include <spdlog/spdlog.h>
 
 #include "cginit/cgroup_paths.h"
-#include "cginit/fault.h"
 #include "cginit/sys.h"
 
 namespace cginit {
@@ -74,9 +73,7 @@ Status removeTree(const Cgroup& parent, const std::string& name, Clock::time_poi
   // inside.
   std::optional<Cgroup> cg;
   for (;;) {
-    if ((injectFault(FaultOp::Rmdir, parent.fd(), name)
-             ? -1
-             : ::unlinkat(parent.fd(), name.c_str(), AT_REMOVEDIR)) == 0) {
+    if (sys::rmdirAt(parent.fd(), name) == 0) {
       return {};
     }
     if (errno == ENOENT) {
@@ -122,13 +119,8 @@ Result<std::map<std::string, uint64_t>> readKeyValuesFd(int fd) {
   std::string text;
   char buf[1024];
   for (;;) {
-    const ssize_t n = injectFault(FaultOp::Read, fd, {})
-                          ? -1
-                          : ::pread(fd, buf, sizeof buf, static_cast<off_t>(text.size()));
+    const ssize_t n = sys::preadFd(fd, buf, sizeof buf, static_cast<off_t>(text.size()));
     if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
       return sysError("pread");
     }
     text.append(buf, static_cast<size_t>(n));
@@ -142,9 +134,7 @@ Result<std::map<std::string, uint64_t>> readKeyValuesFd(int fd) {
 }
 
 Result<Cgroup> Cgroup::open(const std::string& path) {
-  UniqueFd dir(injectFault(FaultOp::Open, AT_FDCWD, path)
-                   ? -1
-                   : ::openat(AT_FDCWD, path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd dir(sys::openAt(AT_FDCWD, path, O_RDONLY | O_DIRECTORY));
   if (!dir) {
     return sysError("open", path);
   }
@@ -157,7 +147,7 @@ Result<Cgroup> Cgroup::child(const std::string& name, bool create, bool* created
     *created = false;
   }
   if (create) {
-    if ((injectFault(FaultOp::Mkdir, fd(), name) ? -1 : ::mkdirat(fd(), name.c_str(), 0755)) == 0) {
+    if (sys::mkdirAt(fd(), name) == 0) {
       if (created) {
         *created = true;
       }
@@ -165,9 +155,7 @@ Result<Cgroup> Cgroup::child(const std::string& name, bool create, bool* created
       return sysError("mkdir", childPath);
     }
   }
-  UniqueFd dir(injectFault(FaultOp::Open, fd(), name)
-                   ? -1
-                   : ::openat(fd(), name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd dir(sys::openAt(fd(), name, O_RDONLY | O_DIRECTORY));
   if (!dir) {
     return sysError("open", childPath);
   }
@@ -176,9 +164,7 @@ Result<Cgroup> Cgroup::child(const std::string& name, bool create, bool* created
 
 Result<std::vector<std::string>> Cgroup::children() const {
   // A fresh open description, so that readdir's position is our own.
-  const int dup = injectFault(FaultOp::Open, fd(), ".")
-                      ? -1
-                      : ::openat(fd(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  const int dup = sys::openAt(fd(), ".", O_RDONLY | O_DIRECTORY);
   if (dup < 0) {
     return sysError("open", path_);
   }
@@ -217,7 +203,7 @@ Status Cgroup::removeChild(const std::string& name, std::chrono::milliseconds bu
 }
 
 bool Cgroup::hasFile(const std::string& file) const {
-  return !injectFault(FaultOp::Access, fd(), file) && ::faccessat(fd(), file.c_str(), F_OK, 0) == 0;
+  return sys::existsAt(fd(), file);
 }
 
 Result<std::string> Cgroup::read(const std::string& file) const {
@@ -237,9 +223,7 @@ Status Cgroup::write(const std::string& file, std::string_view value) const {
 }
 
 Result<UniqueFd> Cgroup::openFile(const std::string& file) const {
-  UniqueFd fileFd(injectFault(FaultOp::Open, fd(), file)
-                      ? -1
-                      : ::openat(fd(), file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  UniqueFd fileFd(sys::openAt(fd(), file, O_RDONLY | O_NOCTTY));
   if (!fileFd) {
     return sysError("open", path_ + "/" + file);
   }
@@ -349,8 +333,7 @@ Result<bool> Cgroup::waitForEvent(const std::string& key, uint64_t value,
     if (left == 0) {
       return false;
     }
-    pollfd pfd{events->get(), POLLPRI, 0};
-    if (::poll(&pfd, 1, left) < 0 && errno != EINTR) {
+    if (sys::pollPri(events->get(), left) < 0) {
       return sysError("poll", path_ + "/cgroup.events");
     }
   }

@@ -1,51 +1,32 @@
 // SPDX-License-Identifier: MIT
-// CgroupTree: discovery of cginit's own cgroup and the init/ + workload/ layout inside it.
+// CgroupTree: the init/ + workload/ layout inside cginit's own cgroup.
+#include "cginit/cgroup_tree.h"
+
 #include <fcntl.h>
-#include <libcgroup.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
-#include <cstdarg>
-#include <cstdio>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "cginit/cgroup.h"
+#include "cginit/cgroup_discovery.h"
 #include "cginit/cgroup_paths.h"
-#include "cginit/fault.h"
 #include "cginit/options.h"
+#include "cginit/proc.h"
 #include "cginit/sys.h"
 
 namespace cginit {
 
 namespace {
 
-constexpr const char* kWritableHint =
-    "give the container a writable cgroup (docker: --security-opt writable-cgroups=true; "
-    "podman: --security-opt unmask=/sys/fs/cgroup or --systemd=always; docker or podman: "
-    "--privileged), or use --cgroup off";
-constexpr const char* kOwnCgroupHint =
-    "run cginit in a cgroup of its own (a container, a directory you created, or "
-    "systemd-run --scope -p Delegate=yes), or use --cgroup off";
 constexpr int kMoveRounds = 100;    // bound for "move until <root> is empty"
 constexpr int kEnableAttempts = 3;  // EBUSY when a process slipped into <root> meanwhile
 constexpr auto kFreezeWait = std::chrono::milliseconds(500);
 constexpr auto kKillFallbackTime = std::chrono::milliseconds(1000);
-constexpr int kMaxAncestors = 256;  // bound for the walk up the process tree
-
-/// The one warning (Auto) or the Error (Required) for a reason not to manage a cgroup.
-Result<std::optional<CgroupTree>> notManaged(const CgroupRequest& request, Error error) {
-  if (request.required) {
-    error.usage = true;  // an unmet requirement the user asked for: exit 2
-    return error;
-  }
-  spdlog::warn("not managing a cgroup, running without one: {}", error.message);
-  return std::optional<CgroupTree>{};
-}
 
 /// ENOENT (the directory is gone) or ENODEV (a file opened before its cgroup was removed): the
 /// cgroup has vanished, and the kernel removes a cgroup only once it holds no process.
@@ -61,73 +42,6 @@ std::string joinOrNone(const std::vector<std::string>& list) {
   return list.empty() ? std::string("none") : fmt::format("{}", fmt::join(list, " "));
 }
 
-// libcgroup logs through a printf-style callback; route it to spdlog's debug level (it would
-// otherwise print to stdout, which belongs to the program).
-__attribute__((format(printf, 3, 0))) void libcgroupLog(void* /*userdata*/, int /*level*/,
-                                                        const char* format, va_list args) {
-  char line[512];
-  std::vsnprintf(line, sizeof line, format, args);
-  std::string_view text(line);
-  while (!text.empty() && text.back() == '\n') {
-    text.remove_suffix(1);
-  }
-  spdlog::debug("libcgroup: {}", text);
-}
-
-/// The controllers libcgroup finds mounted (names only), for the "cgroup v1 only" message. Its
-/// cgroup_init() reads /proc/cgroups and /proc/mounts; it runs only on this failure path.
-std::string mountedControllersByLibcgroup() {
-  cgroup_set_logger(&libcgroupLog, CGROUP_LOG_INFO, nullptr);
-  if (const int rc = cgroup_init(); rc != 0) {
-    spdlog::debug("libcgroup: cgroup_init: {}", cgroup_strerror(rc));
-    return {};
-  }
-  std::vector<std::string> names;
-  void* handle = nullptr;
-  cgroup_mount_point info{};
-  for (int rc = cgroup_get_controller_begin(&handle, &info); rc == 0;
-       rc = cgroup_get_controller_next(&handle, &info)) {
-    names.emplace_back(info.name);
-  }
-  cgroup_get_controller_end(&handle);
-  return names.empty() ? std::string() : fmt::format("{}", fmt::join(names, ", "));
-}
-
-/// The directory of cginit's own cgroup, or an Error whose message says why it cannot be used.
-Result<std::string> discoverOwnCgroup(const CgroupRequest& request) {
-  auto selfText = sys::readFileAt(AT_FDCWD, request.procSelfCgroup);
-  if (!selfText) {
-    return std::move(selfText).error();
-  }
-  auto mountinfo = sys::readFileAt(AT_FDCWD, request.mountinfo);
-  if (!mountinfo) {
-    return std::move(mountinfo).error();
-  }
-  auto mount = findCgroup2Mount(*mountinfo);
-  auto own = parseProcSelfCgroup(*selfText);
-  if (!mount || !own) {
-    if (!hasCgroup1Mount(*mountinfo) && !mount) {
-      return Error{0, "no cgroup2 filesystem is mounted (mount -t cgroup2 none /sys/fs/cgroup)"};
-    }
-    std::string found;
-    if (request.mountinfo == CgroupRequest().mountinfo) {  // libcgroup sees the real system
-      if (const auto names = mountedControllersByLibcgroup(); !names.empty()) {
-        found = " (libcgroup finds only v1 controllers: " + names + ")";
-      }
-    }
-    return Error{0, "cgroup v1 only" + found +
-                        ": cginit needs the unified cgroup v2 hierarchy (boot the host with "
-                        "systemd.unified_cgroup_hierarchy=1), or use --cgroup off"};
-  }
-  spdlog::debug("own cgroup {}, cgroup2 at {} (root {}{}{})", *own, mount->mountPoint, mount->root,
-                mount->readOnly ? ", ro" : "", mount->nsdelegate ? ", nsdelegate" : "");
-  if (mount->readOnly) {
-    return Error{EROFS, fmt::format("the cgroup filesystem at {} is mounted read-only: {}",
-                                    mount->mountPoint, kWritableHint)};
-  }
-  return cgroupDirectory(*mount, *own);
-}
-
 std::optional<uint64_t> parseCounter(std::string_view text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
     text.remove_suffix(1);
@@ -138,28 +52,6 @@ std::optional<uint64_t> parseCounter(std::string_view text) {
     return std::nullopt;
   }
   return value;
-}
-
-/// Why <root> cannot be managed (the hierarchy root), or success. Whether it is writable shows
-/// in the first write (mkdir of init/, the move into it): see notWritable().
-Status checkManageable(const Cgroup& root) {
-  // The hierarchy root has no cgroup.events; managing it would move every process of the machine.
-  if (!root.hasFile("cgroup.events")) {
-    return Error{0, fmt::format("{} is the root of the cgroup hierarchy (no cgroup.events): {}",
-                                root.path(), kOwnCgroupHint)};
-  }
-  return {};
-}
-
-/// A permission error of the first writes into <root> says that the cgroup is not delegated
-/// (or cgroupfs is read-only): the message says so and how to fix it. Other errors pass as is.
-Error notWritable(const Cgroup& root, Error error) {
-  if (error.code == EACCES || error.code == EPERM || error.code == EROFS) {
-    error.message =
-        fmt::format("{} is not writable ({}): {}", root.path(), error.message,
-                    error.code == EROFS ? kWritableHint : "the cgroup must be delegated to cginit");
-  }
-  return error;
 }
 
 /// The file's text, or nullopt when it does not exist (an interface file of a controller that is
@@ -182,13 +74,13 @@ struct Plan {
 };
 
 /// Checks pids.max and the limits against <root>/cgroup.controllers. A missing controller is an
-/// Error in Required mode, and a warning naming it (the limit is skipped) in Auto mode.
+/// Error when the request is strict, else a warning naming it (the limit is skipped).
 Result<Plan> planControllers(const std::vector<std::string>& available, const Cgroup& root,
                              const CgroupRequest& request) {
   Plan plan;
   const auto add = [&](const std::string& file, const std::string& value) -> Status {
     if (!isValidLimitFile(file)) {
-      return usageError("invalid cgroup limit file '" + file + "'");
+      return Error{EINVAL, "invalid cgroup limit file '" + file + "'"};
     }
     const std::string controller(limitController(file));
     if (controller.empty()) {  // cgroup.max.descendants and .depth need no controller
@@ -206,7 +98,7 @@ Result<Plan> planControllers(const std::vector<std::string>& available, const Cg
                                  "(available: {}), so {}={} cannot be applied; the parent cgroup "
                                  "must delegate it",
                                  controller, root.path(), joinOrNone(available), file, value)};
-    if (request.required) {
+    if (request.strict) {
       return missing;
     }
     spdlog::warn("{}", missing.message);
@@ -229,31 +121,29 @@ Result<Plan> planControllers(const std::vector<std::string>& available, const Cg
 
 }  // namespace
 
-Result<std::optional<CgroupTree>> CgroupTree::setup(const CgroupRequest& request) {
-  auto dir = discoverOwnCgroup(request);
-  if (!dir) {
-    return notManaged(request, std::move(dir).error());
+Result<CgroupTree> CgroupTree::setup(const CgroupRequest& request) {
+  auto own = discoverOwnCgroup(request.procSelfCgroup, request.mountinfo);
+  if (own.cannotManage) {
+    return *std::move(own.cannotManage);
   }
-  UniqueFd fd(injectFault(FaultOp::Open, AT_FDCWD, *dir)
-                  ? -1
-                  : ::openat(AT_FDCWD, dir->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd fd(sys::openAt(AT_FDCWD, *own.directory, O_RDONLY | O_DIRECTORY));
   if (!fd) {
-    return notManaged(request, sysError("open", *dir));
+    return sysError("open", *own.directory);
   }
-  return setupAt(std::move(fd), *dir, request);
+  return setupAt(std::move(fd), *own.directory, request);
 }
 
-Result<std::optional<CgroupTree>> CgroupTree::setupAt(UniqueFd rootDir, std::string displayPath,
-                                                      const CgroupRequest& request) {
+Result<CgroupTree> CgroupTree::setupAt(UniqueFd rootDir, std::string displayPath,
+                                       const CgroupRequest& request) {
   CgroupTree tree;
   tree.root_ = Cgroup(std::move(rootDir), std::move(displayPath));
   if (auto built = tree.build(request); !built) {
     if (auto undone = tree.teardown(); !undone) {
       spdlog::warn("undoing the cgroup setup: {}", undone.error().message);
     }
-    return notManaged(request, std::move(built).error());
+    return std::move(built).error();
   }
-  return std::optional<CgroupTree>(std::move(tree));
+  return tree;
 }
 
 Status CgroupTree::build(const CgroupRequest& request) {
@@ -274,7 +164,7 @@ Status CgroupTree::build(const CgroupRequest& request) {
   // a threaded one (pids, cpu) while <root> has processes makes it a thread root for good.
   auto init = root_.child("init", true, &createdInit_);
   if (!init) {
-    return notWritable(root_, std::move(init).error());
+    return explainNotWritable(root_, std::move(init).error());
   }
   init_ = std::move(*init);
   auto workload = root_.child("workload", true, &createdWorkload_);
@@ -283,7 +173,7 @@ Status CgroupTree::build(const CgroupRequest& request) {
   }
   workload_ = std::move(*workload);
   if (auto moved = moveRootToInit(); !moved) {
-    return notWritable(root_, std::move(moved).error());
+    return explainNotWritable(root_, std::move(moved).error());
   }
   if (auto enabled = enableControllers(plan->controllers); !enabled) {
     return enabled;
@@ -291,7 +181,7 @@ Status CgroupTree::build(const CgroupRequest& request) {
 
   for (const auto& [file, value] : plan->writes) {
     if (auto st = workload_.write(file, value); !st) {
-      if (request.required) {
+      if (request.strict) {
         return st;
       }
       spdlog::warn("{} not applied: {}", file, st.error().message);
@@ -646,50 +536,6 @@ std::vector<pid_t> selectStrangers(const std::vector<pid_t>& found, pid_t self,
     strangers.push_back(pid);
   }
   return strangers;
-}
-
-std::optional<pid_t> parseStatParent(std::string_view stat) {
-  // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so start after the last ')'.
-  const auto close = stat.rfind(')');
-  if (close == std::string_view::npos || stat.size() < close + 4) {
-    return std::nullopt;
-  }
-  std::string_view rest = stat.substr(close + 2);  // "S ppid ..."
-  const auto space = rest.find(' ');
-  if (space == std::string_view::npos) {
-    return std::nullopt;
-  }
-  rest.remove_prefix(space + 1);
-  pid_t ppid = 0;
-  const auto [ptr, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), ppid);
-  if (ec != std::errc() || ptr == rest.data() || ppid < 0 ||
-      (ptr != rest.data() + rest.size() && *ptr != ' ')) {
-    return std::nullopt;
-  }
-  return ppid;
-}
-
-std::vector<pid_t> ancestorsOf(pid_t pid) {
-  std::vector<pid_t> chain;
-  pid_t current = pid;
-  pid_t parent = pid == ::getpid() ? ::getppid() : -1;
-  for (int depth = 0; depth < kMaxAncestors; ++depth) {
-    if (parent < 0) {
-      auto stat = sys::readFileAt(AT_FDCWD, fmt::format("/proc/{}/stat", current));
-      const auto ppid = stat ? parseStatParent(*stat) : std::nullopt;
-      if (!ppid) {
-        break;  // gone, or /proc not readable: the chain known so far
-      }
-      parent = *ppid;
-    }
-    // 0: the parent is outside this PID namespace (or `current` is the kernel's init).
-    if (parent == 0 || std::find(chain.begin(), chain.end(), parent) != chain.end()) {
-      break;
-    }
-    chain.push_back(parent);
-    current = std::exchange(parent, -1);
-  }
-  return chain;
 }
 
 }  // namespace cginit

@@ -1,15 +1,10 @@
 // SPDX-License-Identifier: MIT
-// Reaping every exited child, listing cginit's children, and decoding wait statuses.
+// Reaping every exited child and decoding wait statuses.
 #include "cginit/reaper.h"
 
-#include <fcntl.h>
 #include <sys/wait.h>
 
 #include <cerrno>
-#include <charconv>
-#include <string>
-
-#include "cginit/sys.h"
 
 namespace cginit {
 
@@ -32,35 +27,6 @@ Result<bool> reapAll(const std::function<void(pid_t, int)>& onReaped) {
     }
     return sysError("waitpid");
   }
-}
-
-Result<std::vector<pid_t>> parseChildList(std::string_view text) {
-  std::vector<pid_t> pids;
-  while (!text.empty()) {
-    const auto end = text.find_first_of(" \n");
-    const std::string_view word = text.substr(0, end);
-    if (!word.empty()) {
-      pid_t pid = 0;
-      const auto [ptr, ec] = std::from_chars(word.data(), word.data() + word.size(), pid);
-      if (ec != std::errc() || ptr != word.data() + word.size() || pid <= 0) {
-        return Error{0, "invalid pid '" + std::string(word) + "' in a children list"};
-      }
-      pids.push_back(pid);
-    }
-    if (end == std::string_view::npos) {
-      break;
-    }
-    text.remove_prefix(end + 1);
-  }
-  return pids;
-}
-
-Result<std::vector<pid_t>> listChildren() {
-  auto text = sys::readFileAt(AT_FDCWD, "/proc/thread-self/children");
-  if (!text) {
-    return std::move(text).error();
-  }
-  return parseChildList(*text);
 }
 
 int exitCodeFromStatus(int status) {

@@ -17,6 +17,7 @@
 #include "cginit/reaper.h"
 #include "cginit/signal_names.h"
 #include "cginit/sys.h"
+#include "cginit/workload.h"
 
 namespace cginit {
 namespace {
@@ -83,7 +84,8 @@ Status Supervisor::prepare() {
 
   if (options_.cgroupMode != CgroupMode::Off) {
     CgroupRequest request;
-    request.required = options_.cgroupMode == CgroupMode::Required;
+    const bool required = options_.cgroupMode == CgroupMode::Required;
+    request.strict = required;
     if (options_.pidsMax) {
       request.pidsMax = options_.pidsMax->str();
     }
@@ -92,16 +94,15 @@ Status Supervisor::prepare() {
     }
     auto tree = CgroupTree::setup(request);
     if (!tree) {
+      // Why it cannot manage: exit 2 when the user required it, else one warning.
       Error err = std::move(tree).error();
-      if (request.required) {
-        err.usage = true;  // --cgroup required that cannot be met is exit 2
+      if (required) {
+        err.usage = true;
         return std::move(err).context("--cgroup required");
       }
-      spdlog::warn("not managing a cgroup: {}", err.message);
-    } else if (*tree) {
-      cgroup_.emplace(std::move(**tree));
-      report_.cgroup = cgroup_->rootPath();
-      report_.pidsMax = cgroup_->pidsMaxWritten();
+      spdlog::warn("not managing a cgroup, running without one: {}", err.message);
+    } else {
+      tree_.emplace(std::move(*tree));
     }
   }
   return {};
@@ -110,14 +111,20 @@ Status Supervisor::prepare() {
 Status Supervisor::startProgram(int& execExit) {
   SpawnRequest request;
   request.argv = argv_;
-  if (cgroup_) {
-    request.cgroupFd = cgroup_->workloadDirFd();
-    request.placeInCgroup = [this](pid_t pid) { return cgroup_->movePidToWorkload(pid); };
+  if (tree_) {
+    request.cgroupFd = tree_->workloadDirFd();
+    request.placeInCgroup = [this](pid_t pid) { return tree_->movePidToWorkload(pid); };
   }
   auto spawned = spawnProgram(request);
   if (!spawned) {
+    if (tree_) {
+      (void)tree_->remove();
+    }
     return std::move(spawned).error().context("starting " + argv_[0]);
   }
+  const std::string where = tree_ ? " in " + tree_->workloadPath() : std::string();
+  workload_ = tree_ ? makeManagedWorkload(*std::exchange(tree_, std::nullopt))
+                    : makeProcessWorkload(pid1_, spawned->child.pid);
   if (spawned->execErrno != 0) {
     execExit = exitCodeForExecErrno(spawned->execErrno);
     spdlog::error("{}", errnoError(spawned->execErrno, "exec", argv_[0]).message);
@@ -125,8 +132,7 @@ Status Supervisor::startProgram(int& execExit) {
   }
   child_ = std::move(spawned->child);
   report_.mainPid = child_.pid;
-  spdlog::info("started {} as pid {}{}", argv_[0], child_.pid,
-               cgroup_ ? " in " + cgroup_->workloadPath() : std::string());
+  spdlog::info("started {} as pid {}{}", argv_[0], child_.pid, where);
   return {};
 }
 
@@ -137,9 +143,6 @@ Result<int> Supervisor::run() {
   }
   int execExit = 0;
   if (auto st = startProgram(execExit); !st) {
-    if (cgroup_) {
-      (void)cgroup_->remove();
-    }
     return std::move(st).error();
   }
   if (execExit != 0) {
@@ -152,10 +155,14 @@ Result<int> Supervisor::run() {
   if (auto st = loop_->watch(signalFd_->fd(), EPOLLIN, [this](uint32_t) { onSignals(); }); !st) {
     spdlog::error("watching signals: {}", st.error().message);
   }
-  if (cgroup_ && cgroup_->pidsEventsFd() >= 0) {
-    auto st = loop_->watch(cgroup_->pidsEventsFd(), EPOLLPRI, [this](uint32_t) { onPidsEvent(); });
+  for (const int fd : workload_->eventFds()) {
+    auto st = loop_->watch(fd, EPOLLPRI, [this, fd](uint32_t) {
+      if (!workload_->onEvent(fd)) {
+        loop_->unwatch(fd);
+      }
+    });
     if (!st) {
-      spdlog::warn("watching pids.events: {}", st.error().message);
+      spdlog::warn("watching the workload's counters: {}", st.error().message);
     }
   }
   // SIGCHLD was blocked before the program started, so an exit that came before these watches
@@ -225,65 +232,26 @@ void Supervisor::handleSignal(int signo) {
 void Supervisor::forward(int signo) {
   ++report_.forwarded[signo];
   switch (options_.forward) {
-    case ForwardTarget::Child: {
-      Status st = child_.pidfd
-                      ? sys::pidfdSendSignal(child_.pidfd.get(), signo)
-                      : (::kill(child_.pid, signo) < 0 ? Status(sysError("kill")) : Status());
-      if (!st) {
-        if (st.error().code == ESRCH) {
-          spdlog::warn("the program was gone when forwarding {}", signalName(signo));
-        } else {
-          spdlog::error("forwarding {} to pid {}: {}", signalName(signo), child_.pid,
-                        st.error().message);
-        }
-      }
+    case ForwardTarget::Child:
+      forwardToProgram(child_, signo);
       return;
-    }
     case ForwardTarget::Cgroup:
-      if (cgroup_) {
-        auto n = cgroup_->signalWorkload(signo);
-        if (!n) {
-          spdlog::error("forwarding {} to the workload cgroup: {}", signalName(signo),
-                        n.error().message);
-        } else {
-          spdlog::debug("forwarded {} to {} process(es) of the workload", signalName(signo), *n);
-        }
-        return;
-      }
-      if (!groupFallbackWarned_) {
-        spdlog::warn("--forward cgroup without a managed cgroup: forwarding to the process group");
-        groupFallbackWarned_ = true;
-      }
-      sendToGroup(signo);
+      workload_->forwardToAll(signo);
       return;
     case ForwardTarget::Group:
-      sendToGroup(signo);
+      forwardToGroup(child_.pid, signo);
       return;
-  }
-}
-
-void Supervisor::sendToGroup(int signo) {
-  if (::kill(-child_.pid, signo) < 0) {
-    if (errno == ESRCH) {
-      spdlog::warn("the program's process group was gone when forwarding {}", signalName(signo));
-    } else {
-      spdlog::error("{}", sysError("kill", "process group " + std::to_string(child_.pid)).message);
-    }
   }
 }
 
 void Supervisor::onReaped(pid_t pid, int status) {
-  // Its pid may now be reused by a new child, which has not had the stop signal.
-  std::erase(drainSignalled_, pid);
+  workload_->reaped(pid, status);
   if (pid == child_.pid) {
     mainStatus_ = status;
     spdlog::info("{} (pid {}) {}", argv_[0], pid, describeStatus(status));
     return;
   }
   ++report_.reaped;
-  if (killed_ && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && !cgroup_) {
-    ++report_.killed;
-  }
   if (options_.warnOnReap) {
     spdlog::warn("reaped zombie pid {} ({})", pid, describeStatus(status));
   } else {
@@ -300,36 +268,9 @@ void Supervisor::reapChildren() {
     child_.pidfd.reset();  // the pid may be reused from now on: signals go nowhere
   }
   if (state_ == State::Running && mainStatus_) {
-    startDrain(none && *none);
-  } else if (state_ == State::Draining && none && !cgroup_) {
-    if (*none) {
-      finishDrain();  // without a cgroup, "no child left" is the only sign that all are gone
-    } else if (!pid1_) {
-      // A child that died may have left children of its own, now re-parented to cginit: they
-      // get what the others got.
-      signalChildren(report_.drain == DrainOutcome::Killed ? SIGKILL : options_.stopSignal);
-    }
-  }
-}
-
-void Supervisor::onPidsEvent() {
-  auto events = cgroup_->pidsMaxEvents();
-  if (!events) {
-    // The watch is level-triggered: an fd that keeps failing (workload/ removed under us) would
-    // wake the loop forever. Stop watching; the final count is read again at exit.
-    spdlog::warn("reading pids.events: {}; no longer watching it", events.error().message);
-    loop_->unwatch(cgroup_->pidsEventsFd());
-    return;
-  }
-  if (*events <= lastPidsEvents_) {
-    return;
-  }
-  lastPidsEvents_ = *events;
-  const auto now = steady_clock::now();
-  if (now - lastPidsWarning_ >= std::chrono::seconds(1)) {
-    lastPidsWarning_ = now;
-    spdlog::warn("fork refused: workload reached pids.max={} ({} refusal(s) so far)",
-                 options_.pidsMax ? options_.pidsMax->str() : "?", *events);
+    startDrain();
+  } else if (state_ == State::Draining) {
+    checkDrained();
   }
 }
 
@@ -346,131 +287,23 @@ void Supervisor::onStopTimeout() {
 }
 
 void Supervisor::killEverything() {
-  if (cgroup_) {
-    if (auto pids = cgroup_->workloadPids(); pids) {
-      report_.killed += pids->size();
-    }
-    if (auto st = cgroup_->killWorkload(); !st) {
-      spdlog::error("killing the workload: {}", st.error().message);
-    }
-    return;
-  }
-  killed_ = true;
-  if (pid1_) {
-    // From PID 1 of a namespace, kill(-1) reaches every other process in it.
-    if (::kill(-1, SIGKILL) < 0 && errno != ESRCH) {
-      spdlog::error("{}", sysError("kill", "-1").message);
-    }
-    return;
-  }
-  if (::kill(-child_.pid, SIGKILL) < 0 && errno != ESRCH) {
-    spdlog::error("{}", sysError("kill", "process group " + std::to_string(child_.pid)).message);
-  }
-  if (!mainStatus_) {
-    ::kill(child_.pid, SIGKILL);
-  }
-  signalChildren(SIGKILL);
+  workload_->killAll();
 }
 
-size_t Supervisor::signalChildren(int signo) {
-  auto children = listChildren();
-  if (!children) {
-    if (!childrenWarned_) {
-      childrenWarned_ = true;
-      spdlog::warn(
-          "listing cginit's children: {}; orphans that left the program's process group "
-          "are not signalled",
-          children.error().message);
-    }
-    return 0;
-  }
-  // No reaping happens in this loop, so every listed pid is still the child it was (a zombie at
-  // worst): kill() cannot hit a stranger that reused a pid.
-  size_t count = 0;
-  for (const pid_t pid : *children) {
-    if (signo != SIGKILL) {
-      if (std::find(drainSignalled_.begin(), drainSignalled_.end(), pid) != drainSignalled_.end()) {
-        continue;  // once is enough for the polite signal
-      }
-      drainSignalled_.push_back(pid);
-      if (::getpgid(pid) == child_.pid) {
-        continue;  // a member of the program's process group, which got it with the group
-      }
-    }
-    if (::kill(pid, signo) == 0) {
-      ++count;
-      if (signo != SIGKILL) {
-        ::kill(pid, SIGCONT);
-      }
-    } else if (errno != ESRCH) {
-      spdlog::error("{}", sysError("kill", std::to_string(pid)).message);
-    }
-  }
-  return count;
-}
-
-bool Supervisor::signalLeftovers(int signo, bool childless) {
-  if (cgroup_) {
-    // SIGCONT goes with the stop signal in the same freeze, so that stopped processes can act on
-    // it.
-    auto n = cgroup_->signalWorkload(signo, true);
-    if (!n) {
-      spdlog::error("signalling the workload: {}", n.error().message);
-      return true;
-    }
-    return *n > 0;
-  }
-  bool anyone = false;
-  const pid_t target = pid1_ ? -1 : -child_.pid;
-  if (::kill(target, signo) == 0) {
-    anyone = true;
-    ::kill(target, SIGCONT);  // so that stopped processes can act on the stop signal
-  } else if (errno != ESRCH) {
-    spdlog::error("{}", sysError("kill", std::to_string(target)).message);
-  }
-  // Not PID 1, kill(-1) is out of the question, and the process group misses the orphans that
-  // called setsid: they are cginit's own children now.
-  if (!pid1_ && !childless && signalChildren(signo) > 0) {
-    anyone = true;
-  }
-  return anyone;
-}
-
-void Supervisor::startDrain(bool childless) {
+void Supervisor::startDrain() {
   state_ = State::Draining;
   if (stopTimer_) {
     loop_->cancelTimer(*stopTimer_);
     stopTimer_.reset();
   }
-  if (cgroup_) {
-    if (auto st = cgroup_->adoptStrangers(); !st) {
-      spdlog::warn("moving late processes into the workload: {}", st.error().message);
-    }
-    // After a clean exit workload/ is empty: nothing to freeze, signal or wait for.
-    if (auto populated = cgroup_->workloadPopulated(); !populated) {
-      spdlog::debug("drain: {}", populated.error().message);
-    } else if (!*populated) {
-      spdlog::debug("drain: {} is empty", cgroup_->workloadPath());
-      finishDrain();
-      return;
-    }
-  }
-  const bool anyone = signalLeftovers(options_.stopSignal, childless);
-  if (anyone) {
+  if (workload_->signalLeftovers(options_.stopSignal) > 0) {
     spdlog::info("drain: sent {} to what is left; grace period {}", signalName(options_.stopSignal),
                  formatDuration(options_.grace));
     report_.drain = DrainOutcome::Clean;
   }
-  if (!cgroup_ && childless) {
-    // Without a cgroup, drain waits for cginit's children only, and there are none.
-    finishDrain();
-    return;
-  }
-  if (cgroup_) {
-    auto st =
-        loop_->watch(cgroup_->workloadEventsFd(), EPOLLPRI, [this](uint32_t) { checkDrained(); });
-    if (!st) {
-      spdlog::error("watching cgroup.events: {}", st.error().message);
+  if (const Readiness r = workload_->readiness(); r.fd >= 0) {
+    if (auto st = loop_->watch(r.fd, r.events, [this](uint32_t) { checkDrained(); }); !st) {
+      spdlog::error("watching the workload: {}", st.error().message);
     }
   }
   auto timer = loop_->addTimer(options_.grace, [this] {
@@ -486,22 +319,16 @@ void Supervisor::startDrain(bool childless) {
 }
 
 void Supervisor::checkDrained() {
-  if (cgroup_) {
-    // Read first, whatever the state: the read through the watched fd is what re-arms EPOLLPRI.
-    auto populated = cgroup_->workloadPopulated();
-    if (!populated) {
-      // Level-triggered as above: stop watching, and let the grace and kill timers end the drain.
-      spdlog::error("reading cgroup.events: {}; no longer watching it", populated.error().message);
-      loop_->unwatch(cgroup_->workloadEventsFd());
-      return;
-    }
-    if (state_ == State::Draining && !*populated) {
-      finishDrain();
+  const Liveness liveness = workload_->refresh();
+  if (liveness == Liveness::Broken) {
+    // Stop watching; the grace and kill timers end the drain.
+    if (const int fd = workload_->readiness().fd; fd >= 0) {
+      loop_->unwatch(fd);
     }
     return;
   }
-  if (state_ == State::Draining) {
-    reapChildren();
+  if (state_ == State::Draining && liveness == Liveness::Empty) {
+    finishDrain();
   }
 }
 
@@ -533,8 +360,12 @@ void Supervisor::finishDrain() {
     return;
   }
   state_ = State::Done;
-  if (cgroup_) {
-    loop_->unwatch(cgroup_->workloadEventsFd());
+  if (graceTimer_) {
+    loop_->cancelTimer(*graceTimer_);
+    graceTimer_.reset();
+  }
+  if (const int fd = workload_->readiness().fd; fd >= 0) {
+    loop_->unwatch(fd);
   }
   loop_->stop();
 }
@@ -544,7 +375,7 @@ int Supervisor::finish() {
   // (the kernel leaves the cgroup before it notifies the parent): reap them, bounded. SIGCHLD is
   // blocked, so one that arrives between reapAll() and sigtimedwait() stays pending: no lost
   // wake-up.
-  if (cgroup_ && report_.mainPid > 0) {
+  if (workload_ && workload_->zombiesMayLag() && report_.mainPid > 0) {
     const auto deadline = steady_clock::now() + kReapWait;
     sigset_t chld;
     sigemptyset(&chld);
@@ -561,19 +392,9 @@ int Supervisor::finish() {
       ::sigtimedwait(&chld, nullptr, &ts);
     }
   }
-  if (cgroup_) {
-    if (auto v = cgroup_->pidsPeak(); v) {
-      report_.pidsPeak = *v;
-    }
-    if (auto v = cgroup_->pidsMaxEvents(); v && cgroup_->pidsEventsFd() >= 0) {
-      report_.forkRejections = *v;
-    }
-    if (auto v = cgroup_->oomKills(); v) {
-      report_.oomKills = *v;
-    }
-    if (auto st = cgroup_->remove(); !st) {
-      spdlog::warn("removing cgroups: {}", st.error().message);
-    }
+  if (workload_) {
+    workload_->fillReport(report_);
+    workload_->teardown();
   }
   if (mainStatus_) {
     report_.exitCode = exitCodeFromStatus(*mainStatus_);

@@ -3,9 +3,12 @@
 #include "cginit/sys.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -56,10 +59,64 @@ Status pidfdSendSignal(int pidfd, int signo) {
   return {};
 }
 
+Status kill(pid_t pid, int signo) {
+  if (::kill(pid, signo) < 0) {
+    return sysError("kill", std::to_string(pid));
+  }
+  return {};
+}
+
+Result<bool> anyChildLeft() {
+  for (;;) {
+    siginfo_t info{};
+    if (::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) == 0) {
+      return true;
+    }
+    if (errno == ECHILD) {
+      return false;
+    }
+    if (errno != EINTR) {
+      return sysError("waitid");
+    }
+  }
+}
+
+int openAt(int dirfd, const std::string& name, int flags) {
+  return injectFault(FaultOp::Open, dirfd, name) ? -1
+                                                 : ::openat(dirfd, name.c_str(), flags | O_CLOEXEC);
+}
+
+int mkdirAt(int dirfd, const std::string& name) {
+  return injectFault(FaultOp::Mkdir, dirfd, name) ? -1 : ::mkdirat(dirfd, name.c_str(), 0755);
+}
+
+int rmdirAt(int dirfd, const std::string& name) {
+  return injectFault(FaultOp::Rmdir, dirfd, name) ? -1
+                                                  : ::unlinkat(dirfd, name.c_str(), AT_REMOVEDIR);
+}
+
+bool existsAt(int dirfd, const std::string& name) {
+  return !injectFault(FaultOp::Access, dirfd, name) &&
+         ::faccessat(dirfd, name.c_str(), F_OK, 0) == 0;
+}
+
+ssize_t preadFd(int fd, void* buf, size_t size, off_t offset) {
+  ssize_t n;
+  do {
+    // Inside the loop: an injected EINTR is retried like a real one.
+    n = injectFault(FaultOp::Read, fd, {}) ? -1 : ::pread(fd, buf, size, offset);
+  } while (n < 0 && errno == EINTR);
+  return n;
+}
+
+int pollPri(int fd, int timeoutMs) {
+  pollfd pfd{fd, POLLPRI, 0};
+  const int n = ::poll(&pfd, 1, timeoutMs);
+  return n < 0 && errno == EINTR ? 0 : n;
+}
+
 Result<std::string> readFileAt(int dirfd, const std::string& name) {
-  UniqueFd fd(injectFault(FaultOp::Open, dirfd, name)
-                  ? -1
-                  : ::openat(dirfd, name.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  UniqueFd fd(openAt(dirfd, name, O_RDONLY | O_NOCTTY));
   if (!fd) {
     return sysError("open", name);
   }
@@ -83,9 +140,7 @@ Result<std::string> readFileAt(int dirfd, const std::string& name) {
 }
 
 Status writeFileAt(int dirfd, const std::string& name, std::string_view value) {
-  UniqueFd fd(injectFault(FaultOp::Open, dirfd, name)
-                  ? -1
-                  : ::openat(dirfd, name.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY));
+  UniqueFd fd(openAt(dirfd, name, O_WRONLY | O_NOCTTY));
   if (!fd) {
     return sysError("open", name);
   }

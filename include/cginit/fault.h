@@ -10,8 +10,8 @@
 
 namespace cginit {
 
-/// The file operations that the cgroup layer (cgroup.cpp, cgroup_tree.cpp and the whole-file
-/// helpers of sys.cpp) lets a FaultPlan fail.
+/// The file operations that the sys wrappers of the cgroup layer (openAt, mkdirAt, rmdirAt,
+/// existsAt, preadFd and the whole-file helpers) let a FaultPlan fail: the one seam.
 enum class FaultOp { Open, Mkdir, Rmdir, Read, Write, Access };
 
 /// TEST-ONLY. Rules of the form "let `skip` matching calls through, then fail the next `times`
@@ -48,8 +48,9 @@ namespace detail {
 inline FaultPlan* activeFaultPlan = nullptr;
 }  // namespace detail
 
-/// Called right before each cgroupfs openat/mkdirat/unlinkat/read/write/faccessat: true, with errno
-/// set, when an installed test plan fails this call. Without a plan, one branch on a null pointer.
+/// Called by the sys wrappers right before each openat/mkdirat/unlinkat/read/write/faccessat: true,
+/// with errno set, when an installed test plan fails this call. Without a plan, one branch on a
+/// null pointer.
 inline bool injectFault(FaultOp op, int dirfd, std::string_view name) {
   return detail::activeFaultPlan != nullptr && detail::activeFaultPlan->fire(op, dirfd, name);
 }

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "cginit/cgroup.h"
+#include "cginit/cgroup_tree.h"
 #include "cginit/event_loop.h"
 #include "cginit/options.h"
 #include "cginit/report.h"
@@ -18,6 +18,7 @@
 #include "cginit/signal_router.h"
 #include "cginit/signals.h"
 #include "cginit/spawn.h"
+#include "cginit/workload.h"
 
 namespace cginit {
 
@@ -43,23 +44,15 @@ class Supervisor {
   void onSignals();
   void handleSignal(int signo);
   void forward(int signo);
-  void sendToGroup(int signo);
   /// Books one reaped child: the program's status, or a zombie counted (and warned of with -w).
   void onReaped(pid_t pid, int status);
   void reapChildren();
-  void onPidsEvent();
   void onStopTimeout();
-  /// Starts the drain once the program has exited; `childless`: the reap that saw the exit also
-  /// saw that cginit has no child left.
-  void startDrain(bool childless);
-  /// Sends `signo` (and SIGCONT after it) to what is left: workload/, or without a cgroup the
-  /// PID namespace (PID 1) or the program's process group plus cginit's children (unless it is
-  /// `childless`). Returns whether anyone got it.
-  bool signalLeftovers(int signo, bool childless);
-  /// Without a cgroup: `signo` to each child of cginit (re-parented orphans); a polite signal
-  /// (plus SIGCONT) only once per child and not to the program's process group, which gets it
-  /// as a group. Returns how many were signalled.
-  size_t signalChildren(int signo);
+  /// Starts the drain once the program has exited: the stop signal to what is left, the
+  /// workload's readiness fd watched, the grace timer armed.
+  void startDrain();
+  /// Asks the workload whether anything is left (and lets it signal newcomers); ends the drain
+  /// when nothing is.
   void checkDrained();
   void onGraceOver();
   void killEverything();
@@ -71,7 +64,9 @@ class Supervisor {
   SignalRouter router_;
   std::unique_ptr<EventLoop> loop_;
   std::optional<SignalFd> signalFd_;
-  std::optional<CgroupTree> cgroup_;
+  /// The managed tree between setup and the start of the program; then the workload owns it.
+  std::optional<CgroupTree> tree_;
+  std::unique_ptr<Workload> workload_;
   Child child_;
   State state_ = State::Starting;
   bool pid1_ = false;
@@ -79,14 +74,7 @@ class Supervisor {
   std::optional<EventLoop::TimerId> stopTimer_;
   std::optional<EventLoop::TimerId> graceTimer_;
   std::optional<EventLoop::TimerId> killTimer_;
-  bool killed_ = false;
   bool reboot_ = false;
-  bool groupFallbackWarned_ = false;
-  bool childrenWarned_ = false;
-  /// Children that got the polite stop signal during drain (no cgroup, not PID 1).
-  std::vector<pid_t> drainSignalled_;
-  uint64_t lastPidsEvents_ = 0;
-  std::chrono::steady_clock::time_point lastPidsWarning_{};
   std::chrono::steady_clock::time_point started_;
   ExitReport report_;
 };

@@ -29,6 +29,29 @@ Result<UniqueFd> pidfdOpen(pid_t pid);
 /// pidfd_send_signal(2). ESRCH when the process has exited (still a value to the caller).
 Status pidfdSendSignal(int pidfd, int signo);
 
+/// kill(2) as a Status: "kill PID: errno text". ESRCH (already gone) is an Error the caller
+/// usually treats as a value.
+Status kill(pid_t pid, int signo);
+
+/// Whether cginit has any child left, exited or not, without reaping one (waitid WNOWAIT).
+Result<bool> anyChildLeft();
+
+// The cgroup layer's file system calls. Each consults the test fault plan (fault.h) once and
+// otherwise behaves like the system call it wraps: -1 (or false) with errno set on failure.
+
+/// openat(dirfd, name, flags | O_CLOEXEC) (FaultOp::Open).
+int openAt(int dirfd, const std::string& name, int flags);
+/// mkdirat(dirfd, name, 0755) (FaultOp::Mkdir).
+int mkdirAt(int dirfd, const std::string& name);
+/// unlinkat(dirfd, name, AT_REMOVEDIR) (FaultOp::Rmdir).
+int rmdirAt(int dirfd, const std::string& name);
+/// faccessat(dirfd, name, F_OK) == 0 (FaultOp::Access).
+bool existsAt(int dirfd, const std::string& name);
+/// pread(2) retrying EINTR (FaultOp::Read on the fd itself).
+ssize_t preadFd(int fd, void* buf, size_t size, off_t offset);
+/// poll(2) for POLLPRI on one fd; EINTR counts as a wake-up (returns 0).
+int pollPri(int fd, int timeoutMs);
+
 /// Reads a whole (small) file relative to `dirfd` (AT_FDCWD for a path), retrying EINTR.
 Result<std::string> readFileAt(int dirfd, const std::string& name);
 

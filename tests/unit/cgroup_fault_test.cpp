@@ -20,6 +20,7 @@
 #include <gtest/gtest.h>
 
 #include "cginit/cgroup.h"
+#include "cginit/cgroup_tree.h"
 #include "cginit/fault.h"
 
 #include "cgroup_test_util.h"
@@ -127,18 +128,18 @@ class CgroupFaultKernelTest : public ::testing::Test {
     }
   }
 
-  Result<std::optional<CgroupTree>> setup(const CgroupRequest& request = {}) {
+  Result<CgroupTree> setup(const CgroupRequest& request = {}) {
     return CgroupTree::setupAt(openDir(root_), root_, request);
   }
 
   /// A tree that set up without faults.
   std::optional<CgroupTree> goodTree() {
     auto tree = setup();
-    EXPECT_TRUE(tree && *tree) << (tree ? "not managed" : tree.error().message);
-    if (!tree || !*tree) {
+    EXPECT_TRUE(tree) << tree.error().message;
+    if (!tree) {
       return std::nullopt;
     }
-    return std::move(**tree);
+    return std::move(*tree);
   }
 
   void moveInto(const std::string& dir, const ChildProcess& child) {
@@ -184,15 +185,14 @@ class CgroupSetupFaultTest : public CgroupFaultKernelTest,
                              public ::testing::WithParamInterface<SetupFault> {
  protected:
   /// Sets up with the fault installed; a child waits in <root> so that undoing has work to do.
-  Result<std::optional<CgroupTree>> setupWithFault(const ChildProcess& child, bool required,
-                                                   int& failures) {
+  Result<CgroupTree> setupWithFault(const ChildProcess& child, bool required, int& failures) {
     const SetupFault& f = GetParam();
     moveInto(root_, child);
     FaultPlan plan;
     const std::string file = *f.file != '\0' ? root_ + "/" + f.file : root_;
     const size_t rule = plan.fail(f.op, file, f.error);
     CgroupRequest request;
-    request.required = required;
+    request.strict = required;
     ScopedFaultPlan faults(plan);
     auto tree = setup(request);
     failures = plan.failures(rule);
@@ -200,29 +200,28 @@ class CgroupSetupFaultTest : public CgroupFaultKernelTest,
   }
 };
 
-TEST_P(CgroupSetupFaultTest, AutoModeWarnsOnceAndLeavesNothingHalfDone) {
+TEST_P(CgroupSetupFaultTest, ReturnsTheReasonWithoutWarningAndLeavesNothingHalfDone) {
   const SetupFault& f = GetParam();
   ChildProcess child;
   LogCapture log;
   int failures = 0;
   auto tree = setupWithFault(child, false, failures);
   EXPECT_EQ(failures, 1);
-  ASSERT_TRUE(tree) << tree.error().message;
-  EXPECT_FALSE(*tree);
-  EXPECT_EQ(log.count("[warning]"), 1u) << log.text();
-  EXPECT_TRUE(has(log.text(), expand(f.fragment, root_))) << log.text();
-  EXPECT_TRUE(has(log.text(), std::strerror(f.error))) << log.text();
+  ASSERT_FALSE(tree) << "managed";
+  EXPECT_EQ(log.count("[warning]"), 0u) << "the caller warns, not the layer: " << log.text();
+  EXPECT_TRUE(has(tree.error().message, expand(f.fragment, root_))) << tree.error().message;
+  EXPECT_TRUE(has(tree.error().message, std::strerror(f.error))) << tree.error().message;
   expectUndone(child);
 }
 
-TEST_P(CgroupSetupFaultTest, RequiredModeIsAUsageErrorNamingTheFileAndErrno) {
+TEST_P(CgroupSetupFaultTest, StrictReasonNamesTheFileAndErrno) {
   const SetupFault& f = GetParam();
   ChildProcess child;
   int failures = 0;
   auto tree = setupWithFault(child, true, failures);
   EXPECT_EQ(failures, 1);
   ASSERT_FALSE(tree);
-  EXPECT_TRUE(tree.error().usage);
+  EXPECT_FALSE(tree.error().usage) << "the layer has no policy: exit 2 is the supervisor's";
   EXPECT_EQ(tree.error().code, f.error);
   EXPECT_TRUE(has(tree.error().message, expand(f.fragment, root_))) << tree.error().message;
   EXPECT_TRUE(has(tree.error().message, std::strerror(f.error))) << tree.error().message;
@@ -273,7 +272,7 @@ TEST_F(CgroupFaultKernelTest, FailedSecondMoveIntoInitMovesTheFirstProcessBack) 
   FaultPlan plan;
   const size_t rule = plan.fail(FaultOp::Write, "init/cgroup.procs", EACCES, 1, 1);
   CgroupRequest request;
-  request.required = true;
+  request.strict = true;
   ScopedFaultPlan faults(plan);
   auto tree = setup(request);
   ASSERT_FALSE(tree);
@@ -553,7 +552,7 @@ class CgroupFaultFakeTest : public ::testing::TestWithParam<int> {
   }
   void TearDown() override { EXPECT_EQ(readText("/proc/self/cgroup"), ownCgroup_); }
 
-  Result<std::optional<CgroupTree>> setup(const CgroupRequest& request) {
+  Result<CgroupTree> setup(const CgroupRequest& request) {
     return CgroupTree::setupAt(openDir(root_), root_, request);
   }
 
@@ -562,7 +561,7 @@ class CgroupFaultFakeTest : public ::testing::TestWithParam<int> {
   std::string root_;
 };
 
-TEST_P(CgroupFaultFakeTest, FailedSubtreeControlWriteWarnsOnceInAutoMode) {
+TEST_P(CgroupFaultFakeTest, FailedSubtreeControlWriteIsTheReasonNotToManage) {
   FaultPlan plan;
   plan.fail(FaultOp::Write, "cgroup.subtree_control", GetParam());
   LogCapture log;
@@ -570,12 +569,12 @@ TEST_P(CgroupFaultFakeTest, FailedSubtreeControlWriteWarnsOnceInAutoMode) {
   CgroupRequest request;
   request.pidsMax = "64";
   auto tree = setup(request);
-  ASSERT_TRUE(tree);
-  EXPECT_FALSE(*tree);
-  EXPECT_EQ(log.count("[warning]"), 1u) << log.text();
-  EXPECT_TRUE(has(log.text(), "enabling controllers: " + root_ + ": write cgroup.subtree_control"))
-      << log.text();
-  EXPECT_TRUE(has(log.text(), std::strerror(GetParam()))) << log.text();
+  ASSERT_FALSE(tree) << "managed";
+  EXPECT_EQ(log.count("[warning]"), 0u) << "the caller warns, not the layer: " << log.text();
+  EXPECT_TRUE(has(tree.error().message,
+                  "enabling controllers: " + root_ + ": write cgroup.subtree_control"))
+      << tree.error().message;
+  EXPECT_TRUE(has(tree.error().message, std::strerror(GetParam()))) << tree.error().message;
   EXPECT_EQ(readText(root_ + "/cgroup.subtree_control"), "\n");
   EXPECT_EQ(readText(root_ + "/workload/pids.max"), "");
 }
@@ -585,11 +584,11 @@ TEST_P(CgroupFaultFakeTest, FailedPidsMaxWriteIsAnErrorInRequiredModeAndControll
   plan.fail(FaultOp::Write, "workload/pids.max", GetParam());
   ScopedFaultPlan faults(plan);
   CgroupRequest request;
-  request.required = true;
+  request.strict = true;
   request.pidsMax = "64";
   auto tree = setup(request);
   ASSERT_FALSE(tree);
-  EXPECT_TRUE(tree.error().usage);
+  EXPECT_FALSE(tree.error().usage) << "the layer has no policy: exit 2 is the supervisor's";
   EXPECT_TRUE(has(tree.error().message, root_ + "/workload: write pids.max"))
       << tree.error().message;
   EXPECT_TRUE(has(tree.error().message, std::strerror(GetParam()))) << tree.error().message;
@@ -609,7 +608,6 @@ TEST_P(CgroupFaultFakeTest, FailedLimitWriteWarnsAndSkipsOnlyThatLimitInAutoMode
   request.limits = {{"memory.max", "1G"}};
   auto tree = setup(request);
   ASSERT_TRUE(tree);
-  ASSERT_TRUE(*tree);
   EXPECT_EQ(log.count("[warning]"), 1u) << log.text();
   EXPECT_TRUE(has(log.text(), "memory.max not applied")) << log.text();
   EXPECT_TRUE(has(log.text(), std::strerror(GetParam()))) << log.text();
@@ -632,7 +630,6 @@ TEST(CgroupFaultFakeRetryTest, EbusyOnEnablingControllersIsRetriedThenReported) 
     ScopedFaultPlan faults(plan);
     auto tree = CgroupTree::setupAt(openDir(root), root, {});
     ASSERT_TRUE(tree);
-    ASSERT_TRUE(*tree);
     EXPECT_EQ(plan.failures(rule), 2);
     EXPECT_EQ(readText(root + "/cgroup.subtree_control"), "+pids");
   }
@@ -642,7 +639,7 @@ TEST(CgroupFaultFakeRetryTest, EbusyOnEnablingControllersIsRetriedThenReported) 
       plan.fail(FaultOp::Write, root + "/cgroup.subtree_control", EBUSY, FaultPlan::kAlways);
   ScopedFaultPlan faults(plan);
   CgroupRequest request;
-  request.required = true;
+  request.strict = true;
   auto tree = CgroupTree::setupAt(openDir(root), root, request);
   ASSERT_FALSE(tree);
   EXPECT_EQ(plan.failures(rule), 3);
@@ -650,7 +647,7 @@ TEST(CgroupFaultFakeRetryTest, EbusyOnEnablingControllersIsRetriedThenReported) 
   EXPECT_TRUE(has(tree.error().message, "Device or resource busy")) << tree.error().message;
 }
 
-TEST(CgroupFaultDiscoveryTest, UnreadableMountinfoIsOneWarningInAutoMode) {
+TEST(CgroupFaultDiscoveryTest, UnreadableMountinfoIsTheReasonNotToManage) {
   TempDir tmp;
   CgroupRequest request;
   request.procSelfCgroup = tmp.path() + "/self-cgroup";
@@ -663,15 +660,15 @@ TEST(CgroupFaultDiscoveryTest, UnreadableMountinfoIsOneWarningInAutoMode) {
   {
     LogCapture log;
     auto tree = CgroupTree::setup(request);
-    ASSERT_TRUE(tree);
-    EXPECT_FALSE(*tree);
-    EXPECT_EQ(log.count("[warning]"), 1u) << log.text();
-    EXPECT_TRUE(has(log.text(), "read " + request.mountinfo + ": Permission denied")) << log.text();
+    ASSERT_FALSE(tree) << "managed";
+    EXPECT_EQ(log.count("[warning]"), 0u) << "the caller warns, not the layer: " << log.text();
+    EXPECT_TRUE(has(tree.error().message, "read " + request.mountinfo + ": Permission denied"))
+        << tree.error().message;
   }
-  request.required = true;
+  request.strict = true;
   auto tree = CgroupTree::setup(request);
   ASSERT_FALSE(tree);
-  EXPECT_TRUE(tree.error().usage);
+  EXPECT_FALSE(tree.error().usage) << "the layer has no policy: exit 2 is the supervisor's";
 }
 
 }  // namespace

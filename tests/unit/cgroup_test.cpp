@@ -27,6 +27,7 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "cginit/cgroup_tree.h"
 #include "cginit/sys.h"
 
 #include "cgroup_test_util.h"
@@ -71,10 +72,10 @@ class CgroupKernelTest : public ::testing::Test {
   std::optional<CgroupTree> setupTree(const CgroupRequest& request = {}) {
     auto tree = CgroupTree::setupAt(openDir(cg_->path()), cg_->path(), request);
     EXPECT_TRUE(tree) << tree.error().message;
-    if (!tree || !*tree) {
+    if (!tree) {
       return std::nullopt;
     }
-    return std::move(**tree);
+    return std::move(*tree);
   }
 
   bool controllerAvailable(const std::string& name) const {
@@ -273,11 +274,11 @@ TEST_F(CgroupKernelTest, MissingPidsControllerIsAnErrorInRequiredMode) {
     GTEST_SKIP() << "the pids controller is available here; this tests its absence";
   }
   CgroupRequest request;
-  request.required = true;
+  request.strict = true;
   request.pidsMax = "64";
   auto tree = CgroupTree::setupAt(openDir(cg_->path()), cg_->path(), request);
   ASSERT_FALSE(tree);
-  EXPECT_TRUE(tree.error().usage);
+  EXPECT_FALSE(tree.error().usage) << "the layer has no policy: exit 2 is the supervisor's";
   EXPECT_NE(tree.error().message.find("pids"), std::string::npos) << tree.error().message;
   // Nothing was left behind.
   EXPECT_FALSE(fs::exists(cg_->path() + "/init"));
@@ -313,7 +314,7 @@ TEST_F(CgroupKernelTest, DomainControllerLimitIsAppliedAfterTheRootIsEmptied) {
   ChildProcess child;
   ASSERT_TRUE(Cgroup::open(cg_->path())->moveProc(child.pid()));
   CgroupRequest request;
-  request.required = true;
+  request.strict = true;
   request.limits = {{"memory.max", "64M"}};
   auto tree = setupTree(request);
   ASSERT_TRUE(tree);
@@ -347,16 +348,16 @@ TEST_F(CgroupKernelTest, AdoptStrangersLeavesAnAncestorInInitAlone) {
       ::close(toChild[1]);
       char byte = 0;
       auto tree = CgroupTree::setupAt(openDir(root), root, {});
-      if (!tree || !*tree) {
+      if (!tree) {
         ::_exit(2);
       }
       if (::write(toParent[1], "s", 1) != 1 || ::read(toChild[0], &byte, 1) != 1) {
         ::_exit(3);
       }
-      const bool adopted = static_cast<bool>((*tree)->adoptStrangers());
+      const bool adopted = static_cast<bool>(tree->adoptStrangers());
       const bool stayed = contains(procsOf(root + "/init"), ::getppid()) &&
                           !contains(procsOf(root + "/workload"), ::getppid());
-      const bool removedOk = static_cast<bool>((*tree)->remove());
+      const bool removedOk = static_cast<bool>(tree->remove());
       ::_exit(!adopted ? 4 : !stayed ? 5 : !removedOk ? 6 : 0);
     }
     ::close(toParent[1]);
@@ -400,31 +401,6 @@ TEST(CgroupStrangersTest, NeverCginitsAncestorsOrPid1) {
   EXPECT_EQ(selectStrangers({1, 12}, 1, {}), (std::vector<pid_t>{12}));
 }
 
-TEST(CgroupStrangersTest, ParsesTheParentFromProcStat) {
-  EXPECT_EQ(parseStatParent("123 (sh) S 45 123 123 0 -1 4194560\n"), std::optional<pid_t>(45));
-  // comm may hold spaces and parentheses.
-  EXPECT_EQ(parseStatParent("9 (a) b (c) R 1 9 9 0"), std::optional<pid_t>(1));
-  EXPECT_EQ(parseStatParent("1 (init) S 0 1 1 0"), std::optional<pid_t>(0));
-  EXPECT_FALSE(parseStatParent(""));
-  EXPECT_FALSE(parseStatParent("12 (x)"));
-  EXPECT_FALSE(parseStatParent("12 (x) S"));
-  EXPECT_FALSE(parseStatParent("12 (x) S abc 1"));
-}
-
-TEST(CgroupStrangersTest, AncestorsOfThisProcessStartWithItsParent) {
-  const auto chain = ancestorsOf(::getpid());
-  ASSERT_FALSE(chain.empty());
-  EXPECT_EQ(chain.front(), ::getppid());
-  EXPECT_EQ(std::find(chain.begin(), chain.end(), 0), chain.end());
-  EXPECT_EQ(std::find(chain.begin(), chain.end(), ::getpid()), chain.end());
-  // Through /proc for another process: the test's own child has the test as its first ancestor.
-  ChildProcess child;
-  const auto childChain = ancestorsOf(child.pid());
-  ASSERT_FALSE(childChain.empty());
-  EXPECT_EQ(childChain.front(), ::getpid());
-  EXPECT_EQ(std::vector<pid_t>(childChain.begin() + 1, childChain.end()), chain);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Against plain directories: the logic, without the kernel.
 
@@ -457,16 +433,16 @@ class CgroupFakeTest : public ::testing::Test {
   TempDir tmp_;
 };
 
-TEST_F(CgroupFakeTest, HierarchyRootIsRefusedWithOneWarningInAutoMode) {
+TEST_F(CgroupFakeTest, HierarchyRootIsRefusedWithAReasonAndNoWarning) {
   const std::string root = tmp_.path() + "/root";
   fs::create_directories(root);
   writeText(root + "/cgroup.procs", "");  // but no cgroup.events: the hierarchy root
   LogCapture log;
   auto tree = CgroupTree::setupAt(openDir(root), root, {});
-  ASSERT_TRUE(tree);
-  EXPECT_FALSE(*tree);
-  EXPECT_EQ(log.count("[warning]"), 1u) << log.text();
-  EXPECT_NE(log.text().find("root of the cgroup hierarchy"), std::string::npos) << log.text();
+  ASSERT_FALSE(tree) << "managed";
+  EXPECT_EQ(log.count("[warning]"), 0u) << "the caller warns, not the layer: " << log.text();
+  EXPECT_NE(tree.error().message.find("root of the cgroup hierarchy"), std::string::npos)
+      << tree.error().message;
   EXPECT_FALSE(fs::exists(root + "/init"));
 }
 
@@ -474,10 +450,10 @@ TEST_F(CgroupFakeTest, HierarchyRootIsAnErrorInRequiredMode) {
   const std::string root = tmp_.path() + "/root";
   fs::create_directories(root);
   CgroupRequest request;
-  request.required = true;
+  request.strict = true;
   auto tree = CgroupTree::setupAt(openDir(root), root, request);
   ASSERT_FALSE(tree);
-  EXPECT_TRUE(tree.error().usage);
+  EXPECT_FALSE(tree.error().usage) << "the layer has no policy: exit 2 is the supervisor's";
   EXPECT_NE(tree.error().message.find("systemd-run --scope"), std::string::npos);
 }
 
@@ -488,19 +464,17 @@ TEST_F(CgroupFakeTest, WritesPidsMaxAndLimitsAndEnablesControllersInOneWrite) {
   request.limits = {{"memory.max", "512M"}, {"cpu.max", "50000 100000"}};
   auto tree = CgroupTree::setupAt(openDir(root), root, request);
   ASSERT_TRUE(tree) << tree.error().message;
-  ASSERT_TRUE(*tree);
   EXPECT_EQ(readText(root + "/workload/pids.max"), "64");
   EXPECT_EQ(readText(root + "/workload/memory.max"), "512M");
   EXPECT_EQ(readText(root + "/workload/cpu.max"), "50000 100000");
   EXPECT_EQ(readText(root + "/cgroup.subtree_control"), "+pids +memory +cpu");
-  EXPECT_EQ((*tree)->enabledControllers(), (std::vector<std::string>{"pids", "memory", "cpu"}));
+  EXPECT_EQ(tree->enabledControllers(), (std::vector<std::string>{"pids", "memory", "cpu"}));
 }
 
 TEST_F(CgroupFakeTest, EnablesPidsEvenWithoutPidsMaxForThePeakAndEvents) {
   const std::string root = fakeRoot("memory pids");
   auto tree = CgroupTree::setupAt(openDir(root), root, {});
   ASSERT_TRUE(tree);
-  ASSERT_TRUE(*tree);
   EXPECT_EQ(readText(root + "/cgroup.subtree_control"), "+pids");
   EXPECT_EQ(readText(root + "/workload/pids.max"), "");
 }
@@ -513,7 +487,6 @@ TEST_F(CgroupFakeTest, MissingLimitControllerWarnsInAutoModeAndSkipsOnlyThatLimi
   request.limits = {{"memory.max", "1G"}};
   auto tree = CgroupTree::setupAt(openDir(root), root, request);
   ASSERT_TRUE(tree);
-  ASSERT_TRUE(*tree);
   EXPECT_EQ(log.count("[warning]"), 1u) << log.text();
   EXPECT_NE(log.text().find("controller memory is not available"), std::string::npos);
   EXPECT_NE(log.text().find("memory.max=1G"), std::string::npos);
@@ -524,12 +497,12 @@ TEST_F(CgroupFakeTest, MissingLimitControllerWarnsInAutoModeAndSkipsOnlyThatLimi
 TEST_F(CgroupFakeTest, MissingLimitControllerIsAnErrorInRequiredModeAndNothingIsWritten) {
   const std::string root = fakeRoot("pids");
   CgroupRequest request;
-  request.required = true;
+  request.strict = true;
   request.pidsMax = "10";
   request.limits = {{"memory.max", "1G"}};
   auto tree = CgroupTree::setupAt(openDir(root), root, request);
   ASSERT_FALSE(tree);
-  EXPECT_TRUE(tree.error().usage);
+  EXPECT_FALSE(tree.error().usage) << "the layer has no policy: exit 2 is the supervisor's";
   EXPECT_NE(tree.error().message.find("controller memory"), std::string::npos);
   EXPECT_EQ(readText(root + "/cgroup.subtree_control"), "\n");
   EXPECT_EQ(readText(root + "/workload/pids.max"), "");
@@ -543,8 +516,7 @@ TEST_F(CgroupFakeTest, CountersComeFromTheWorkloadFiles) {
   writeText(root + "/workload/memory.events", "low 0\nhigh 0\nmax 1\noom 2\noom_kill 2\n");
   auto tree = CgroupTree::setupAt(openDir(root), root, {});
   ASSERT_TRUE(tree);
-  ASSERT_TRUE(*tree);
-  auto& t = **tree;
+  auto& t = *tree;
   EXPECT_TRUE(*t.workloadPopulated());
   EXPECT_GE(t.pidsEventsFd(), 0);
   EXPECT_EQ(*t.pidsMaxEvents(), 7u);
@@ -556,8 +528,7 @@ TEST_F(CgroupFakeTest, CountersAreEmptyWhereTheKernelHasNoFile) {
   const std::string root = fakeRoot("");
   auto tree = CgroupTree::setupAt(openDir(root), root, {});
   ASSERT_TRUE(tree);
-  ASSERT_TRUE(*tree);
-  auto& t = **tree;
+  auto& t = *tree;
   EXPECT_EQ(t.pidsEventsFd(), -1);
   EXPECT_EQ(*t.pidsMaxEvents(), 0u);
   EXPECT_FALSE(*t.pidsPeak());
@@ -575,9 +546,8 @@ TEST_F(CgroupFakeTest, DiscoveryFindsOwnCgroupUnderTheLastCgroup2Mount) {
                                       mnt + " rw,relatime - cgroup2 cgroup2 rw,nsdelegate\n");
   auto tree = CgroupTree::setup(request);
   ASSERT_TRUE(tree) << tree.error().message;
-  ASSERT_TRUE(*tree);
-  EXPECT_EQ((*tree)->rootPath(), mnt + "/ctr/sub");
-  EXPECT_EQ((*tree)->workloadPath(), mnt + "/ctr/sub/workload");
+  EXPECT_EQ(tree->rootPath(), mnt + "/ctr/sub");
+  EXPECT_EQ(tree->workloadPath(), mnt + "/ctr/sub/workload");
 }
 
 TEST_F(CgroupFakeTest, DiscoveryReadOnlyCgroupfsNamesTheEngineOptions) {
@@ -586,15 +556,14 @@ TEST_F(CgroupFakeTest, DiscoveryReadOnlyCgroupfsNamesTheEngineOptions) {
   {
     LogCapture log;
     auto tree = CgroupTree::setup(request);
-    ASSERT_TRUE(tree);
-    EXPECT_FALSE(*tree);
-    EXPECT_EQ(log.count("[warning]"), 1u);
-    EXPECT_NE(log.text().find("read-only"), std::string::npos) << log.text();
+    ASSERT_FALSE(tree) << "managed";
+    EXPECT_EQ(log.count("[warning]"), 0u);
+    EXPECT_NE(tree.error().message.find("read-only"), std::string::npos) << tree.error().message;
   }
-  request.required = true;
+  request.strict = true;
   auto tree = CgroupTree::setup(request);
   ASSERT_FALSE(tree);
-  EXPECT_TRUE(tree.error().usage);
+  EXPECT_FALSE(tree.error().usage) << "the layer has no policy: exit 2 is the supervisor's";
   for (const char* hint :
        {"--security-opt writable-cgroups=true", "--systemd=always", "--privileged"}) {
     EXPECT_NE(tree.error().message.find(hint), std::string::npos) << tree.error().message;
@@ -605,7 +574,7 @@ TEST_F(CgroupFakeTest, DiscoveryCgroupV1Only) {
   auto request = discoveryRequest(
       "4:memory:/x\n1:cpu:/\n",
       "43 31 0:40 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n");
-  request.required = true;
+  request.strict = true;
   auto tree = CgroupTree::setup(request);
   ASSERT_FALSE(tree);
   EXPECT_NE(tree.error().message.find("cgroup v1 only"), std::string::npos) << tree.error().message;
@@ -613,7 +582,7 @@ TEST_F(CgroupFakeTest, DiscoveryCgroupV1Only) {
 
 TEST_F(CgroupFakeTest, DiscoveryWithoutAnyCgroupMount) {
   auto request = discoveryRequest("0::/\n", "22 1 0:21 / /sys rw - sysfs sysfs rw\n");
-  request.required = true;
+  request.strict = true;
   auto tree = CgroupTree::setup(request);
   ASSERT_FALSE(tree);
   EXPECT_NE(tree.error().message.find("no cgroup2 filesystem"), std::string::npos)
@@ -623,7 +592,7 @@ TEST_F(CgroupFakeTest, DiscoveryWithoutAnyCgroupMount) {
 TEST_F(CgroupFakeTest, DiscoveryOwnCgroupOutsideTheMount) {
   auto request =
       discoveryRequest("0::/other\n", "90 22 0:38 /ctr /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n");
-  request.required = true;
+  request.strict = true;
   auto tree = CgroupTree::setup(request);
   ASSERT_FALSE(tree);
   EXPECT_NE(tree.error().message.find("not visible"), std::string::npos) << tree.error().message;

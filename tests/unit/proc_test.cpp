@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Tests for the reaper: the children list of /proc (pure parsing and a real child).
-#include "cginit/reaper.h"
+// Tests for the /proc readers: parents from /proc/PID/stat, ancestors, the children list.
+#include "cginit/proc.h"
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -17,7 +17,7 @@
 namespace cginit {
 namespace {
 
-TEST(ReaperTest, ChildListIsSpaceSeparated) {
+TEST(ProcTest, ChildListIsSpaceSeparated) {
   auto pids = parseChildList("12 345 6789 ");
   ASSERT_TRUE(pids) << pids.error().message;
   EXPECT_EQ(*pids, (std::vector<pid_t>{12, 345, 6789}));
@@ -27,14 +27,14 @@ TEST(ReaperTest, ChildListIsSpaceSeparated) {
   EXPECT_TRUE(parseChildList("7\n"));
 }
 
-TEST(ReaperTest, ChildListRejectsJunk) {
+TEST(ProcTest, ChildListRejectsJunk) {
   EXPECT_FALSE(parseChildList("12 abc"));
   EXPECT_FALSE(parseChildList("0"));
   EXPECT_FALSE(parseChildList("-4"));
 }
 
 // A child is listed until it is reaped (a zombie included); then it is gone from the list.
-TEST(ReaperTest, ListChildrenShowsAChildUntilItIsReaped) {
+TEST(ProcTest, ListChildrenShowsAChildUntilItIsReaped) {
   test::ChildProcess child;  // killed and reaped at the end of the test if it is still there
   ASSERT_GT(child.pid(), 0);
   auto listed = listChildren();
@@ -53,6 +53,31 @@ TEST(ReaperTest, ListChildrenShowsAChildUntilItIsReaped) {
   listed = listChildren();
   ASSERT_TRUE(listed);
   EXPECT_EQ(std::find(listed->begin(), listed->end(), child.pid()), listed->end());
+}
+
+TEST(ProcTest, ParsesTheParentFromProcStat) {
+  EXPECT_EQ(parseStatParent("123 (sh) S 45 123 123 0 -1 4194560\n"), std::optional<pid_t>(45));
+  // comm may hold spaces and parentheses.
+  EXPECT_EQ(parseStatParent("9 (a) b (c) R 1 9 9 0"), std::optional<pid_t>(1));
+  EXPECT_EQ(parseStatParent("1 (init) S 0 1 1 0"), std::optional<pid_t>(0));
+  EXPECT_FALSE(parseStatParent(""));
+  EXPECT_FALSE(parseStatParent("12 (x)"));
+  EXPECT_FALSE(parseStatParent("12 (x) S"));
+  EXPECT_FALSE(parseStatParent("12 (x) S abc 1"));
+}
+
+TEST(ProcTest, AncestorsOfThisProcessStartWithItsParent) {
+  const auto chain = ancestorsOf(::getpid());
+  ASSERT_FALSE(chain.empty());
+  EXPECT_EQ(chain.front(), ::getppid());
+  EXPECT_EQ(std::find(chain.begin(), chain.end(), 0), chain.end());
+  EXPECT_EQ(std::find(chain.begin(), chain.end(), ::getpid()), chain.end());
+  // Through /proc for another process: the test's own child has the test as its first ancestor.
+  test::ChildProcess child;
+  const auto childChain = ancestorsOf(child.pid());
+  ASSERT_FALSE(childChain.empty());
+  EXPECT_EQ(childChain.front(), ::getpid());
+  EXPECT_EQ(std::vector<pid_t>(childChain.begin() + 1, childChain.end()), chain);
 }
 
 }  // namespace

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: MIT
+// Readers of /proc for processes: a parent from /proc/PID/stat, the ancestors, cginit's children.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "cginit/result.h"
+
+namespace cginit {
+
+/// The parent pid in the text of /proc/PID/stat (the field after "(comm) state"); nullopt when
+/// the text is malformed. Pure.
+std::optional<pid_t> parseStatParent(std::string_view stat);
+
+/// The parent of `pid`, its parent, and so on, as this PID namespace sees them (from getppid()
+/// for cginit itself, else /proc/PID/stat), up to PID 1 or a parent outside the namespace.
+/// Best effort: ends early where /proc cannot be read.
+std::vector<pid_t> ancestorsOf(pid_t pid);
+
+/// cginit's children (zombies included) from /proc/thread-self/children, which lists the
+/// children of the calling thread: cginit has only the one. A child stays listed, and its pid
+/// stays its own, until cginit reaps it, so the pids can be signalled without a reuse race as
+/// long as no reaping happens in between. ENOENT without /proc or CONFIG_PROC_CHILDREN.
+Result<std::vector<pid_t>> listChildren();
+
+/// The space-separated pids of a /proc/.../children file. Pure.
+Result<std::vector<pid_t>> parseChildList(std::string_view text);
+
+}  // namespace cginit

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: MIT
+// Readers of /proc for processes: a parent from /proc/PID/stat, the ancestors, cginit's children.
+#include "cginit/proc.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <string>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "cginit/sys.h"
+
+namespace cginit {
+
+namespace {
+constexpr int kMaxAncestors = 256;  // bound for the walk up the process tree
+}  // namespace
+
+std::optional<pid_t> parseStatParent(std::string_view stat) {
+  // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so start after the last ')'.
+  const auto close = stat.rfind(')');
+  if (close == std::string_view::npos || stat.size() < close + 4) {
+    return std::nullopt;
+  }
+  std::string_view rest = stat.substr(close + 2);  // "S ppid ..."
+  const auto space = rest.find(' ');
+  if (space == std::string_view::npos) {
+    return std::nullopt;
+  }
+  rest.remove_prefix(space + 1);
+  pid_t ppid = 0;
+  const auto [ptr, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), ppid);
+  if (ec != std::errc() || ptr == rest.data() || ppid < 0 ||
+      (ptr != rest.data() + rest.size() && *ptr != ' ')) {
+    return std::nullopt;
+  }
+  return ppid;
+}
+
+std::vector<pid_t> ancestorsOf(pid_t pid) {
+  std::vector<pid_t> chain;
+  pid_t current = pid;
+  pid_t parent = pid == ::getpid() ? ::getppid() : -1;
+  for (int depth = 0; depth < kMaxAncestors; ++depth) {
+    if (parent < 0) {
+      auto stat = sys::readFileAt(AT_FDCWD, fmt::format("/proc/{}/stat", current));
+      const auto ppid = stat ? parseStatParent(*stat) : std::nullopt;
+      if (!ppid) {
+        break;  // gone, or /proc not readable: the chain known so far
+      }
+      parent = *ppid;
+    }
+    // 0: the parent is outside this PID namespace (or `current` is the kernel's init).
+    if (parent == 0 || std::find(chain.begin(), chain.end(), parent) != chain.end()) {
+      break;
+    }
+    chain.push_back(parent);
+    current = std::exchange(parent, -1);
+  }
+  return chain;
+}
+
+Result<std::vector<pid_t>> parseChildList(std::string_view text) {
+  std::vector<pid_t> pids;
+  while (!text.empty()) {
+    const auto end = text.find_first_of(" \n");
+    const std::string_view word = text.substr(0, end);
+    if (!word.empty()) {
+      pid_t pid = 0;
+      const auto [ptr, ec] = std::from_chars(word.data(), word.data() + word.size(), pid);
+      if (ec != std::errc() || ptr != word.data() + word.size() || pid <= 0) {
+        return Error{0, "invalid pid '" + std::string(word) + "' in a children list"};
+      }
+      pids.push_back(pid);
+    }
+    if (end == std::string_view::npos) {
+      break;
+    }
+    text.remove_prefix(end + 1);
+  }
+  return pids;
+}
+
+Result<std::vector<pid_t>> listChildren() {
+  auto text = sys::readFileAt(AT_FDCWD, "/proc/thread-self/children");
+  if (!text) {
+    return std::move(text).error();
+  }
+  return parseChildList(*text);
+}
+
+}  // namespace cginit
