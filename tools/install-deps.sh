@@ -6,7 +6,7 @@ export DEBIAN_FRONTEND=noninteractive
 packages=(
   meson ninja-build pkg-config g++ file util-linux procps python3
   libcgroup-dev libtomlplusplus-dev libspdlog-dev libfmt-dev libgtest-dev
-  clang-format
+  clang-format clang-tidy
   # libFuzzer targets (tools/fuzz.sh)
   clang libclang-rt-14-dev
   # the pure cgroup v2 test tier boots Debian's kernel under QEMU
