@@ -17,6 +17,7 @@
 #include "cginit/reaper.h"
 #include "cginit/signal_names.h"
 #include "cginit/sys.h"
+#include "cginit/text.h"
 
 namespace cginit {
 namespace {
@@ -116,7 +117,7 @@ Status Supervisor::startProgram(int& execExit) {
   }
   auto spawned = spawnProgram(request);
   if (!spawned) {
-    return std::move(spawned).error().context("starting " + argv_[0]);
+    return std::move(spawned).error().context("starting " + escaped(argv_[0]));
   }
   if (spawned->execErrno != 0) {
     execExit = exitCodeForExecErrno(spawned->execErrno);
@@ -125,7 +126,7 @@ Status Supervisor::startProgram(int& execExit) {
   }
   child_ = std::move(spawned->child);
   report_.mainPid = child_.pid;
-  spdlog::info("started {} as pid {}{}", argv_[0], child_.pid,
+  spdlog::info("started {} as pid {}{}", escaped(argv_[0]), child_.pid,
                cgroup_ ? " in " + cgroup_->workloadPath() : std::string());
   return {};
 }
@@ -277,7 +278,7 @@ void Supervisor::onReaped(pid_t pid, int status) {
   std::erase(drainSignalled_, pid);
   if (pid == child_.pid) {
     mainStatus_ = status;
-    spdlog::info("{} (pid {}) {}", argv_[0], pid, describeStatus(status));
+    spdlog::info("{} (pid {}) {}", escaped(argv_[0]), pid, describeStatus(status));
     return;
   }
   ++report_.reaped;
