@@ -184,6 +184,7 @@ std::string inlineTable(const std::vector<std::string>& items) {
 }
 std::string rewriteText(const std::map<int, int>& rewrite) {
   std::vector<std::string> items;
+  items.reserve(rewrite.size());
   for (const auto& [from, to] : rewrite) {
     items.push_back(fmt::format("{} = {}", signalText(from), signalText(to)));
   }
@@ -191,6 +192,7 @@ std::string rewriteText(const std::map<int, int>& rewrite) {
 }
 std::string limitsText(const std::vector<Limit>& limits) {
   std::vector<std::string> items;
+  items.reserve(limits.size());
   for (const Limit& limit : limits) {
     items.push_back(fmt::format("{} = {}", tomlString(limit.file), tomlString(limit.value)));
   }

@@ -18,6 +18,7 @@
 #include "cginit/signal_names.h"
 #include "cginit/sys.h"
 #include "cginit/workload.h"
+#include "cginit/text.h"
 
 namespace cginit {
 namespace {
@@ -120,7 +121,7 @@ Status Supervisor::startProgram(int& execExit) {
     if (tree_) {
       (void)tree_->remove();
     }
-    return std::move(spawned).error().context("starting " + argv_[0]);
+    return std::move(spawned).error().context("starting " + escaped(argv_[0]));
   }
   const std::string where = tree_ ? " in " + tree_->workloadPath() : std::string();
   workload_ = tree_ ? makeManagedWorkload(*std::exchange(tree_, std::nullopt))
@@ -132,7 +133,7 @@ Status Supervisor::startProgram(int& execExit) {
   }
   child_ = std::move(spawned->child);
   report_.mainPid = child_.pid;
-  spdlog::info("started {} as pid {}{}", argv_[0], child_.pid, where);
+  spdlog::info("started {} as pid {}{}", escaped(argv_[0]), child_.pid, where);
   return {};
 }
 
@@ -248,7 +249,7 @@ void Supervisor::onReaped(pid_t pid, int status) {
   workload_->reaped(pid, status);
   if (pid == child_.pid) {
     mainStatus_ = status;
-    spdlog::info("{} (pid {}) {}", argv_[0], pid, describeStatus(status));
+    spdlog::info("{} (pid {}) {}", escaped(argv_[0]), pid, describeStatus(status));
     return;
   }
   ++report_.reaped;

@@ -45,5 +45,6 @@ namespace {
 // (eh_term_handler.o) so that a program can define it instead; then the static link leaves the
 // verbose handler and the demangler out. Only the binary links this file, not the tests.
 namespace __cxxabiv1 {
-std::terminate_handler __terminate_handler = onTerminate;
+// The name is libstdc++'s own: defining it is the point.
+std::terminate_handler __terminate_handler = onTerminate;  // NOLINT(bugprone-reserved-identifier)
 }  // namespace __cxxabiv1

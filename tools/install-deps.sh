@@ -6,7 +6,7 @@ export DEBIAN_FRONTEND=noninteractive
 packages=(
   meson ninja-build pkg-config g++ file util-linux procps python3
   libcgroup-dev libtomlplusplus-dev libspdlog-dev libfmt-dev libgtest-dev
-  clang-format git
+  clang-format clang-tidy git
   # the manual page (scdoc renders it; man-db and groff check the rendering)
   scdoc man-db groff-base
   # the Debian package (tools/build-package.sh)

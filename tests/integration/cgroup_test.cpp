@@ -123,6 +123,24 @@ TEST_F(CgroupTest, LayoutCginitAloneInInitProgramTreeInWorkload) {
   EXPECT_TRUE(cleanedUp(sb));
 }
 
+// Issue 12 item 3: the core limits that stop a cgroup bomb are written into workload/ (they need
+// no controller, so this holds on the host's cgroup2 without any).
+TEST_F(CgroupTest, LimitWritesCgroupMaxDescendantsAndDepthIntoWorkload) {
+  Sandbox sb;
+  const std::string cg = sb.cgroup().path();
+  const std::string log = sb.file("signals");
+  ASSERT_TRUE(sb.start(RunSpec(Mode::Pid1, concat({"--limit", "cgroup.max.descendants=7", "--limit",
+                                                   "cgroup.max.depth=3"},
+                                                  payload({"record-signals", log})))
+                           .withCgroupNamespace()));
+  ASSERT_TRUE(waitForFileContaining(log, "ready\n", 10s)) << sb.stderrText();
+  EXPECT_EQ(readFile(cg + "/workload/cgroup.max.descendants"), "7\n") << sb.stderrText();
+  EXPECT_EQ(readFile(cg + "/workload/cgroup.max.depth"), "3\n");
+  ASSERT_TRUE(sb.signal(SIGTERM));
+  EXPECT_EQ(sb.wait(5s), ExitStatus::exited(0)) << sb.stderrText();
+  EXPECT_TRUE(cleanedUp(sb));
+}
+
 // A setsid escapee that handles SIGTERM gets it from the drain; cginit then exits at once, not
 // at the end of the grace period.
 TEST_F(CgroupTest, EscapeeThatHandlesTermGetsIt) {

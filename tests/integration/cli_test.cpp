@@ -179,6 +179,23 @@ TEST_F(CliTest, UnknownCginitVariableIsWarnedAboutByName) {
   EXPECT_EQ(sb.stderrText().find("secret-value"), std::string::npos);
 }
 
+// Issue 17 item 9: a program whose name holds a newline and a forged prefix cannot forge a log
+// line: every line of stderr is one of cginit's, and the name appears escaped.
+TEST_F(CliTest, ProgramNameCannotForgeALogLine) {
+  Sandbox sb;
+  const std::string link = sb.file("x\n[cginit] [info] all good");
+  ASSERT_EQ(symlink(payloadBin().c_str(), link.c_str()), 0);
+  ASSERT_TRUE(sb.start(RunSpec(Mode::Pid1, {"-v", "--cgroup", "off", link, "exit", "0"})));
+  EXPECT_EQ(sb.wait(10s), ExitStatus::exited(0)) << sb.stderrText();
+  const auto lines = sb.stderrLines();
+  ASSERT_FALSE(lines.empty());
+  for (const auto& line : lines) {
+    EXPECT_EQ(line.rfind("[cginit] [", 0), 0u) << line;
+    EXPECT_NE(line.rfind("[cginit] [info] all good", 0), 0u) << "a forged line: " << line;
+  }
+  EXPECT_NE(sb.stderrText().find("x\\n"), std::string::npos) << sb.stderrText();
+}
+
 
 /// "cginit version X.Y.Z - git.<commit>\n", or "cginit version X.Y.Z\n" when `withCommit` is false
 /// (a tarball build). No std::regex: GCC 12 warns inside it under ASan.
