@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -65,6 +66,27 @@ Result<std::optional<std::string>> readIfPresent(const Cgroup& cg, const std::st
     return std::move(text).error();
   }
   return std::optional<std::string>(std::move(*text));
+}
+
+/// The "0::" path of `procSelfCgroup` (where cginit is), or nullopt when it cannot be read.
+std::optional<std::string> currentCgroup(const std::string& procSelfCgroup) {
+  auto text = sys::readFileAt(AT_FDCWD, procSelfCgroup);
+  if (!text) {
+    return std::nullopt;
+  }
+  auto path = parseProcSelfCgroup(*text);
+  return path ? std::optional<std::string>(*path) : std::nullopt;
+}
+
+void insertSorted(std::vector<pid_t>& set, pid_t pid) {
+  const auto it = std::lower_bound(set.begin(), set.end(), pid);
+  if (it == set.end() || *it != pid) {
+    set.insert(it, pid);
+  }
+}
+
+bool hasPid(const std::vector<pid_t>& set, pid_t pid) {
+  return std::binary_search(set.begin(), set.end(), pid);
 }
 
 /// The controllers to enable in <root> and the files to write into workload/.
@@ -156,6 +178,8 @@ Status CgroupTree::build(const CgroupRequest& request) {
     return std::move(plan).error();
   }
   self_ = ::getpid();
+  procSelfCgroup_ = request.procSelfCgroup;
+  preexisting_ = root_.descendants();
   // init/ and workload/, then everything out of <root>, and only then the controllers: enabling
   // a threaded one (pids, cpu) while <root> has processes makes it a thread root for good.
   auto init = root_.child("init", true, &createdInit_);
@@ -168,8 +192,16 @@ Status CgroupTree::build(const CgroupRequest& request) {
     return std::move(workload).error();
   }
   workload_ = std::move(*workload);
+  // Before cginit joins init/: a frozen init/ would stop cginit itself, a frozen workload/ the
+  // program before its first instruction.
+  if (!preexisting_.empty()) {
+    thawLeftovers();
+  }
   if (auto moved = moveRootToInit(); !moved) {
     return explainNotWritable(root_, std::move(moved).error());
+  }
+  if (auto where = currentCgroup(procSelfCgroup_)) {
+    selfCgroup_ = *where;
   }
   if (auto enabled = enableControllers(plan->controllers); !enabled) {
     return enabled;
@@ -282,6 +314,12 @@ Status CgroupTree::teardown() {
   };
   eventsFd_.reset();
   pidsEventsFd_.reset();
+  targets_.clear();
+  drainEpoll_.reset();
+  // What the workload made beside workload/ (the drain emptied it), depth first.
+  if (root_ && (init_ || workload_)) {
+    note(removeMadeByWorkload());
+  }
   // By the flag, not by workload_: mkdir may have succeeded and the open after it failed.
   if (createdWorkload_) {
     note(root_.removeChild("workload"));
@@ -344,7 +382,11 @@ Result<size_t> CgroupTree::signalWorkload(int signo, bool thenContinue) {
   // Frozen, nothing in workload/ can fork a child that the list below misses, nor exit and
   // have its pid reused before the kill. Leave a freeze that someone else set alone.
   bool thaw = false;
-  if (auto state = readIfPresent(workload_, "cgroup.freeze"); !state) {
+  // Never a cgroup that holds cginit: it would freeze itself.
+  const bool safe = ensureSelfInInit();
+  if (!safe) {
+    // Signal by pid only.
+  } else if (auto state = readIfPresent(workload_, "cgroup.freeze"); !state) {
     spdlog::debug("{}", state.error().message);
   } else if (*state && (*state)->substr(0, 1) == "0") {
     auto frozen = workload_.freeze(true, kFreezeWait);
@@ -361,6 +403,9 @@ Result<size_t> CgroupTree::signalWorkload(int signo, bool thenContinue) {
   std::optional<Error> error;
   if (pids) {
     for (const pid_t pid : *pids) {
+      if (pid == self_) {
+        continue;  // moved in by the workload and could not be moved out
+      }
       if (::kill(pid, signo) == 0) {
         ++count;
         // Pending until the thaw, like the signal before it: a stopped process that was sent
@@ -387,6 +432,11 @@ Result<size_t> CgroupTree::signalWorkload(int signo, bool thenContinue) {
 }
 
 Status CgroupTree::killWorkload() {
+  if (!ensureSelfInInit()) {
+    // cgroup.kill could hit cginit itself: SIGKILL by pid (which skips cginit) instead.
+    auto sent = signalWorkload(SIGKILL);
+    return sent ? Status{} : Status(std::move(sent).error());
+  }
   auto killed = workload_.kill();
   if (killed || killed.error().code != ENOENT) {
     return killed;
@@ -480,41 +530,301 @@ Result<std::optional<uint64_t>> CgroupTree::oomKills() const {
   return it == kv->end() ? std::optional<uint64_t>{} : std::optional<uint64_t>(it->second);
 }
 
-Status CgroupTree::adoptStrangers() {
-  Status first;
+Result<std::vector<pid_t>> CgroupTree::strangersIn(const Cgroup& from) {
+  if (&from == &root_ && rootHasControllers_) {
+    // No-internal-processes: with controllers enabled in <root> and init/ populated, the kernel
+    // lets nobody join <root> (EBUSY), so there is nobody to look for.
+    return std::vector<pid_t>{};
+  }
+  auto pids = from.procs();
+  if (!pids) {
+    if (isGone(pids.error())) {
+      return std::vector<pid_t>{};  // removed under us: nobody is in it
+    }
+    return std::move(pids).error();
+  }
   // cginit, what shared <root> with it at start, its ancestors (a tracer as PID 1, a shell that
   // started it) and PID 1 stay where they are. The ancestors are looked up only when needed.
-  std::vector<pid_t> keep = residents_;
-  bool ancestorsKnown = false;
+  auto found = selectStrangers(*pids, self_, residents_);
+  if (!found.empty() && !ancestorsKnown_) {
+    ancestorsKnown_ = true;
+    ancestors_ = ancestorsOf(self_);
+  }
+  return selectStrangers(found, self_, ancestors_);
+}
+
+Status CgroupTree::adoptStrangers() {
+  Status first;
   for (const Cgroup* from : {&init_, &root_}) {
-    if (from == &root_ && rootHasControllers_) {
-      // No-internal-processes: with controllers enabled in <root> and init/ populated, the
-      // kernel lets nobody join <root> (EBUSY), so there is nobody to look for.
-      continue;
-    }
-    auto pids = from->procs();
-    if (!pids) {
-      if (isGone(pids.error())) {
-        continue;  // removed under us: nobody is in it
-      }
+    auto strangers = strangersIn(*from);
+    if (!strangers) {
       if (first) {
-        first = std::move(pids).error();
+        first = std::move(strangers).error();
       }
       continue;
     }
-    auto strangers = selectStrangers(*pids, self_, keep);
-    if (!strangers.empty() && !ancestorsKnown) {
-      ancestorsKnown = true;
-      const auto ancestors = ancestorsOf(self_);
-      keep.insert(keep.end(), ancestors.begin(), ancestors.end());
-      strangers = selectStrangers(*pids, self_, keep);
-    }
-    for (const pid_t pid : strangers) {
+    for (const pid_t pid : *strangers) {
       if (auto st = workload_.moveProc(pid); st) {
         spdlog::info("moved process {} from {} into workload/", pid, from->path());
       } else if (st.error().code != ESRCH && first) {
         first = std::move(st);
       }
+    }
+  }
+  return first;
+}
+
+bool CgroupTree::ensureSelfInInit() {
+  auto where = currentCgroup(procSelfCgroup_);
+  if (where && !selfCgroup_.empty() && *where == selfCgroup_) {
+    return true;
+  }
+  if (!where || selfCgroup_.empty()) {
+    spdlog::warn(
+        "cannot tell from {} whether cginit is still in init/: no cgroup is frozen or "
+        "killed as a whole",
+        procSelfCgroup_);
+    return false;
+  }
+  // The workload wrote cginit's pid into a cgroup.procs (17.1): freezing or killing that cgroup
+  // would stop or kill cginit itself.
+  spdlog::warn("cginit was moved out of init/ (into {}); moving it back", *where);
+  if (auto st = init_.moveProc(self_); !st) {
+    spdlog::error("moving cginit back into init/: {}; no cgroup is frozen or killed as a whole",
+                  st.error().message);
+    return false;
+  }
+  where = currentCgroup(procSelfCgroup_);
+  return where && *where == selfCgroup_;
+}
+
+void CgroupTree::thawLeftovers() {
+  for (const auto& rel : root_.descendants()) {
+    auto cg = root_.descendant(rel);
+    if (!cg) {
+      continue;
+    }
+    auto state = readIfPresent(*cg, "cgroup.freeze");
+    if (!state || !*state || (*state)->substr(0, 1) != "1") {
+      continue;
+    }
+    if (auto st = cg->freeze(false); st) {
+      spdlog::warn("{} was frozen (left over from an earlier run?): thawed it", cg->path());
+    } else {
+      spdlog::warn("{} is frozen and could not be thawed: {}", cg->path(), st.error().message);
+    }
+  }
+}
+
+void CgroupTree::refreshTargets() {
+  if (!drainEpoll_) {
+    drainEpoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
+    if (!drainEpoll_) {
+      spdlog::error("{}", sysError("epoll_create1").message);
+    }
+  }
+  std::vector<std::string> names;
+  if (auto top = root_.children()) {
+    for (auto& name : *top) {
+      if (name != "init") {
+        names.push_back(std::move(name));
+      }
+    }
+  } else {
+    spdlog::warn("listing the cgroups of {}: {}", root_.path(), top.error().message);
+    for (const auto& t : targets_) {
+      if (!t.name.starts_with("init/")) {
+        names.push_back(t.name);
+      }
+    }
+  }
+  if (auto below = init_.children()) {
+    for (const auto& name : *below) {
+      names.push_back("init/" + name);
+    }
+  } else if (!isGone(below.error())) {
+    spdlog::warn("listing the cgroups of {}: {}", init_.path(), below.error().message);
+  }
+  std::erase_if(targets_, [&names](const Target& t) { return !contains(names, t.name); });
+  for (const auto& name : names) {
+    if (std::any_of(targets_.begin(), targets_.end(),
+                    [&name](const Target& t) { return t.name == name; })) {
+      continue;
+    }
+    auto cg = root_.descendant(name);
+    auto events = cg ? cg->openFile("cgroup.events") : Result<UniqueFd>(std::move(cg).error());
+    if (!events) {
+      if (!isGone(events.error())) {
+        spdlog::warn("watching {}/{}: {}", root_.path(), name, events.error().message);
+      }
+      continue;
+    }
+    Target t{name, std::move(*cg), std::move(*events)};
+    epoll_event ev{};
+    ev.events = EPOLLPRI;
+    if (drainEpoll_) {
+      if (::epoll_ctl(drainEpoll_.get(), EPOLL_CTL_ADD, t.events.get(), &ev) == 0) {
+        t.watched = true;
+      } else {
+        spdlog::warn("{}", sysError("epoll_ctl", t.cgroup.path() + "/cgroup.events").message);
+      }
+    }
+    targets_.push_back(std::move(t));
+  }
+}
+
+CgroupTree::Sweep CgroupTree::sweep(int signo, bool freezeFirst) {
+  Sweep result;
+  const bool polite = signo != SIGKILL;
+  const bool safe = ensureSelfInInit();
+  std::vector<pid_t> loose;  // strangers that could not be moved into workload/
+
+  // Strangers of init/ and <root> into workload/, where they are drained with the rest.
+  for (const Cgroup* from : {&init_, &root_}) {
+    auto found = strangersIn(*from);
+    if (!found) {
+      spdlog::warn("listing strangers: {}", found.error().message);
+      continue;
+    }
+    for (const pid_t pid : *found) {
+      insertSorted(escaped_, pid);
+      if (auto st = workload_.moveProc(pid); st) {
+        spdlog::info("moved process {} from {} into workload/", pid, from->path());
+      } else if (st.error().code != ESRCH) {
+        spdlog::warn("moving process {} into workload/: {}; signalling it where it is", pid,
+                     st.error().message);
+        loose.push_back(pid);
+      }
+    }
+  }
+
+  // Which targets hold anything. The read through each watched fd re-arms its EPOLLPRI.
+  refreshTargets();
+  std::vector<size_t> populated;
+  for (size_t i = 0; i < targets_.size();) {
+    Target& t = targets_[i];
+    auto kv = readKeyValuesFd(t.events.get());
+    if (!kv && isGone(kv.error())) {
+      targets_.erase(targets_.begin() + static_cast<std::ptrdiff_t>(i));  // removed: empty
+      continue;
+    }
+    if (!kv) {
+      // Level-triggered: a file that keeps failing would wake the loop for ever.
+      if (t.watched) {
+        spdlog::warn("reading {}/cgroup.events: {}; no longer watching it", t.cgroup.path(),
+                     kv.error().message);
+        (void)::epoll_ctl(drainEpoll_.get(), EPOLL_CTL_DEL, t.events.get(), nullptr);
+        t.watched = false;
+      }
+      populated.push_back(i);  // cannot tell: list it
+    } else if (const auto it = kv->find("populated"); it == kv->end() || it->second != 0) {
+      populated.push_back(i);
+    }
+    ++i;
+  }
+  if (populated.empty() && loose.empty()) {
+    return result;
+  }
+  result.populated = true;
+
+  // Frozen, nothing in a target can fork a child that the list below misses, nor exit and have
+  // its pid reused before the kill. Never where cginit might be; never a freeze someone else set.
+  std::vector<const Cgroup*> frozenByUs;
+  if (polite && freezeFirst && safe) {
+    for (const size_t i : populated) {
+      const Cgroup& cg = targets_[i].cgroup;
+      if (auto state = readIfPresent(cg, "cgroup.freeze");
+          state && *state && (*state)->substr(0, 1) == "0" && cg.write("cgroup.freeze", "1")) {
+        frozenByUs.push_back(&cg);
+      }
+    }
+    const auto deadline = std::chrono::steady_clock::now() + kFreezeWait;
+    for (const Cgroup* cg : frozenByUs) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (auto done = cg->waitForEvent("frozen", 1, std::max(left, std::chrono::milliseconds(0)));
+          !done || !*done) {
+        spdlog::debug("{} did not freeze in time; signalling anyway", cg->path());
+      }
+    }
+  }
+
+  const auto signalPid = [&](pid_t pid) {
+    if (pid <= 1 || pid == self_) {
+      return;  // never cginit, never an init
+    }
+    if (!polite) {
+      insertSorted(killed_, pid);
+    } else if (hasPid(politeSignalled_, pid)) {
+      return;  // once is enough for the polite signal
+    }
+    if (::kill(pid, signo) == 0) {
+      ++result.signalled;
+      if (polite) {
+        insertSorted(politeSignalled_, pid);
+        // Pending until the thaw, like the signal before it: a stopped process that was sent
+        // the stop signal acts on it once it is continued.
+        (void)::kill(pid, SIGCONT);
+      }
+    } else if (errno != ESRCH) {
+      spdlog::error("{}", sysError("kill", std::to_string(pid)).message);
+    }
+  };
+  for (const size_t i : populated) {
+    const Target& t = targets_[i];
+    auto pids = t.cgroup.procsRecursive();
+    if (!pids) {
+      spdlog::warn("listing {}: {}", t.cgroup.path(), pids.error().message);
+      if (!polite && safe) {
+        (void)t.cgroup.kill();
+      }
+      continue;
+    }
+    if (t.name != "workload") {
+      for (const pid_t pid : *pids) {
+        if (pid > 1 && pid != self_) {
+          insertSorted(escaped_, pid);
+        }
+      }
+    }
+    if (!polite && safe) {
+      for (const pid_t pid : *pids) {
+        if (pid > 1 && pid != self_) {
+          insertSorted(killed_, pid);
+        }
+      }
+      if (auto st = t.cgroup.kill(); st) {
+        result.signalled += pids->size();
+        continue;
+      } else if (!isGone(st.error())) {
+        spdlog::warn("killing {}: {}; killing its processes one by one", t.cgroup.path(),
+                     st.error().message);
+      }
+    }
+    std::for_each(pids->begin(), pids->end(), signalPid);
+  }
+  std::for_each(loose.begin(), loose.end(), signalPid);
+
+  for (const Cgroup* cg : frozenByUs) {
+    if (auto st = cg->freeze(false); !st) {
+      spdlog::error("thawing {}: {}", cg->path(), st.error().message);
+    }
+  }
+  return result;
+}
+
+Status CgroupTree::removeMadeByWorkload() {
+  auto names = root_.children();
+  if (!names) {
+    return isGone(names.error()) ? Status{} : Status(std::move(names).error());
+  }
+  Status first;
+  for (const auto& name : *names) {
+    if (name == "init" || name == "workload" || contains(preexisting_, name)) {
+      continue;
+    }
+    if (auto st = root_.removeChild(name); !st && first) {
+      first = std::move(st);
     }
   }
   return first;
