@@ -616,6 +616,15 @@ void CgroupTree::thawLeftovers() {
   }
 }
 
+bool CgroupTree::strangersLeft() {
+  for (const Cgroup* from : {&init_, &root_}) {
+    if (auto found = strangersIn(*from); found && !found->empty()) {
+      return true;
+    }
+  }
+  return false;
+}
+
 void CgroupTree::refreshTargets() {
   if (!drainEpoll_) {
     drainEpoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
@@ -679,51 +688,61 @@ CgroupTree::Sweep CgroupTree::sweep(int signo, bool freezeFirst) {
   const bool safe = ensureSelfInInit();
   std::vector<pid_t> loose;  // strangers that could not be moved into workload/
 
-  // Strangers of init/ and <root> into workload/, where they are drained with the rest.
-  for (const Cgroup* from : {&init_, &root_}) {
-    auto found = strangersIn(*from);
-    if (!found) {
-      spdlog::warn("listing strangers: {}", found.error().message);
-      continue;
-    }
-    for (const pid_t pid : *found) {
-      insertSorted(escaped_, pid);
-      if (auto st = workload_.moveProc(pid); st) {
-        spdlog::info("moved process {} from {} into workload/", pid, from->path());
-      } else if (st.error().code != ESRCH) {
-        spdlog::warn("moving process {} into workload/: {}; signalling it where it is", pid,
-                     st.error().message);
-        loose.push_back(pid);
-      }
-    }
-  }
-
-  // Which targets hold anything. The read through each watched fd re-arms its EPOLLPRI.
-  refreshTargets();
   std::vector<size_t> populated;
-  for (size_t i = 0; i < targets_.size();) {
-    Target& t = targets_[i];
-    auto kv = readKeyValuesFd(t.events.get());
-    if (!kv && isGone(kv.error())) {
-      targets_.erase(targets_.begin() + static_cast<std::ptrdiff_t>(i));  // removed: empty
-      continue;
-    }
-    if (!kv) {
-      // Level-triggered: a file that keeps failing would wake the loop for ever.
-      if (t.watched) {
-        spdlog::warn("reading {}/cgroup.events: {}; no longer watching it", t.cgroup.path(),
-                     kv.error().message);
-        (void)::epoll_ctl(drainEpoll_.get(), EPOLL_CTL_DEL, t.events.get(), nullptr);
-        t.watched = false;
+  for (int round = 0;;) {
+    loose.clear();
+    // Strangers of init/ and <root> into workload/, where they are drained with the rest.
+    for (const Cgroup* from : {&init_, &root_}) {
+      auto found = strangersIn(*from);
+      if (!found) {
+        spdlog::warn("listing strangers: {}", found.error().message);
+        continue;
       }
-      populated.push_back(i);  // cannot tell: list it
-    } else if (const auto it = kv->find("populated"); it == kv->end() || it->second != 0) {
-      populated.push_back(i);
+      for (const pid_t pid : *found) {
+        insertSorted(escaped_, pid);
+        if (auto st = workload_.moveProc(pid); st) {
+          spdlog::info("moved process {} from {} into workload/", pid, from->path());
+        } else if (st.error().code != ESRCH) {
+          spdlog::warn("moving process {} into workload/: {}; signalling it where it is", pid,
+                       st.error().message);
+          loose.push_back(pid);
+        }
+      }
     }
-    ++i;
-  }
-  if (populated.empty() && loose.empty()) {
-    return result;
+
+    // Which targets hold anything. The read through each watched fd re-arms its EPOLLPRI.
+    refreshTargets();
+    populated.clear();
+    for (size_t i = 0; i < targets_.size();) {
+      Target& t = targets_[i];
+      auto kv = readKeyValuesFd(t.events.get());
+      if (!kv && isGone(kv.error())) {
+        targets_.erase(targets_.begin() + static_cast<std::ptrdiff_t>(i));  // removed: empty
+        continue;
+      }
+      if (!kv) {
+        // Level-triggered: a file that keeps failing would wake the loop for ever.
+        if (t.watched) {
+          spdlog::warn("reading {}/cgroup.events: {}; no longer watching it", t.cgroup.path(),
+                       kv.error().message);
+          (void)::epoll_ctl(drainEpoll_.get(), EPOLL_CTL_DEL, t.events.get(), nullptr);
+          t.watched = false;
+        }
+        populated.push_back(i);  // cannot tell: list it
+      } else if (const auto it = kv->find("populated"); it == kv->end() || it->second != 0) {
+        populated.push_back(i);
+      }
+      ++i;
+    }
+    if (populated.empty() && loose.empty()) {
+      // Empty, unless a stranger moved out of a target into init/ or <root> after the look
+      // above (a TERM trap that flees): then once more, so that "empty" is never a race.
+      if (++round < kMoveRounds && strangersLeft()) {
+        continue;
+      }
+      return result;
+    }
+    break;
   }
   result.populated = true;
 

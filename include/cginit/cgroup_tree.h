@@ -180,6 +180,8 @@ class CgroupTree {
 
   /// The processes directly in init/ and <root> that drain may take (selectStrangers()).
   Result<std::vector<pid_t>> strangersIn(const Cgroup& from);
+  /// Whether init/ or <root> holds a stranger (strangersIn()).
+  bool strangersLeft();
   /// Opens the targets that appeared since the last call and watches them; drops vanished ones.
   void refreshTargets();
   /// Thaws every cgroup below <root> that an earlier run left frozen (with a warning).
