@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -38,6 +39,9 @@ bool CgroupTree::ensureSelfInInit() {
     return true;
   }
   if (!where || selfCgroup_.empty()) {
+    if (std::exchange(selfUnknownWarned_, true)) {
+      return false;  // said once; each sweep asks again
+    }
     spdlog::warn(
         "cannot tell from {} whether cginit is still in init/: no cgroup is frozen or "
         "killed as a whole",

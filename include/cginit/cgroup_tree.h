@@ -162,6 +162,7 @@ class CgroupTree {
   /// Where /proc/self/cgroup placed cginit after setup (the "0::" path), and the file.
   std::string selfCgroup_;
   std::string procSelfCgroup_;
+  bool selfUnknownWarned_ = false;
 
   /// One drained cgroup: its relative path, the dirfd and its cgroup.events (watched).
   struct Target {
