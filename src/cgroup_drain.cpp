@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cginit/cgroup_tree.h"
+#include "cginit/proc.h"
 
 #include "cgroup_tree_helpers.h"
 
@@ -190,6 +191,30 @@ CgroupTree::Sweep CgroupTree::sweep(int signo, bool freezeFirst) {
   }
   result.populated = true;
 
+  // What cginit keeps (PID 1, its ancestors) is never signalled here, and
+  // one that the workload moved into a target goes back to init/ before any freeze or kill.
+  if (!ancestorsKnown_) {
+    ancestorsKnown_ = true;
+    ancestors_ = ancestorsOf(self_);
+  }
+  // Not the residents: one that exited may have left its pid to a process of the workload.
+  const auto kept = [this](pid_t pid) {
+    return pid <= 1 || pid == self_ ||
+           std::find(ancestors_.begin(), ancestors_.end(), pid) != ancestors_.end();
+  };
+  for (const size_t i : populated) {
+    auto pids = targets_[i].cgroup.procsRecursive();
+    for (const pid_t pid : pids ? *pids : std::vector<pid_t>{}) {
+      if (pid != self_ && kept(pid)) {
+        spdlog::warn("process {} (which cginit keeps) was moved into {}; moving it back into init/",
+                     pid, targets_[i].cgroup.path());
+        if (auto st = init_.moveProc(pid); !st && st.error().code != ESRCH) {
+          spdlog::warn("{}", st.error().message);
+        }
+      }
+    }
+  }
+
   // Frozen, nothing in a target can fork a child that the list below misses, nor exit and have
   // its pid reused before the kill. Never where cginit might be; never a freeze someone else set.
   std::vector<const Cgroup*> frozenByUs;
@@ -213,8 +238,8 @@ CgroupTree::Sweep CgroupTree::sweep(int signo, bool freezeFirst) {
   }
 
   const auto signalPid = [&](pid_t pid) {
-    if (pid <= 1 || pid == self_) {
-      return;  // never cginit, never an init
+    if (kept(pid)) {
+      return;  // never cginit, an init or its ancestors
     }
     if (!polite) {
       insertSorted(killed_, pid);
@@ -245,14 +270,14 @@ CgroupTree::Sweep CgroupTree::sweep(int signo, bool freezeFirst) {
     }
     if (t.name != "workload") {
       for (const pid_t pid : *pids) {
-        if (pid > 1 && pid != self_) {
+        if (!kept(pid)) {
           insertSorted(escaped_, pid);
         }
       }
     }
     if (!polite && safe) {
       for (const pid_t pid : *pids) {
-        if (pid > 1 && pid != self_) {
+        if (!kept(pid)) {
           insertSorted(killed_, pid);
         }
       }

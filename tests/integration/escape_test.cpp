@@ -108,6 +108,29 @@ TEST_P(EscapeTest, CginitMovedIntoTheWorkloadDoesNotHangOrKillItself) {
   }
 }
 
+// Not PID 1: the program moves the PID namespace's init (the harness's reaper, cginit's parent)
+// into workload/. The drain moves it back into init/ instead of freezing, signalling or killing
+// it with the workload.
+TEST_F(IntegrationTest, InitMovedIntoTheWorkloadIsMovedBackNotDrained) {
+  Sandbox sb;
+  const std::string daemonFile = sb.file("daemon");
+  ASSERT_TRUE(
+      sb.start(RunSpec(Mode::Plain, concat({"-s", "--grace", "1s"},
+                                           payload({"daemon", "ignore", daemonFile, "move-init",
+                                                    std::string(kCg) + "/workload", "exit", "0"})))
+                   .withCgroupNamespace()));
+  const auto reaper = sb.hostPid(1);
+  ASSERT_TRUE(reaper) << sb.stderrText();
+  ExitWatch reaperExit(*reaper);
+  EXPECT_EQ(sb.wait(5s), ExitStatus::exited(0)) << sb.stderrText();
+  EXPECT_NE(sb.stderrText().find("moving it back into init/"), std::string::npos)
+      << sb.stderrText();
+  // Killed with the workload, the reaper could not report cginit's status (wait() above fails
+  // then, as it does against the old drain); left alone, it exits once cginit is gone.
+  EXPECT_TRUE(reaperExit.wait(5s));
+  EXPECT_TRUE(cleanedUp(sb));
+}
+
 // 17.2: an empty threaded cgroup (its cgroup.procs reads EOPNOTSUPP) does not cost a setsid
 // daemon its SIGTERM at drain, nor its forwarded SIGTERM with --forward cgroup.
 TEST_P(EscapeTest, EmptyThreadedCgroupDoesNotCostTheOthersTheirSignal) {

@@ -22,6 +22,7 @@
 //   daemon-flee F DIR      a daemon (pid in F.pid) whose SIGTERM handler writes "TERM" to F and
 //                          moves it into cgroup DIR instead of exiting
 //   move-parent DIR        write the parent's pid into DIR/cgroup.procs (DIR made if missing)
+//   move-init DIR          write pid 1 (the PID namespace's init) into DIR/cgroup.procs
 //   threaded DIR           make cgroup DIR and write "threaded" to its cgroup.type
 //   ignore-term            set SIGTERM to SIG_IGN
 //   ignore SIG             set SIG (name or number) to SIG_IGN
@@ -687,7 +688,7 @@ struct Command {
 // `args` is handled in main(): it takes every remaining word.
 // One command a line: from 20 items on, clang-format would pack them in columns.
 // clang-format off
-constexpr std::array<Command, 25> kCommands = {{
+constexpr std::array<Command, 26> kCommands = {{
     {"exit", 1},
     {"kill-self", 1},
     {"orphans", 2},
@@ -696,6 +697,7 @@ constexpr std::array<Command, 25> kCommands = {{
     {"daemon-in", 3},
     {"daemon-flee", 2},
     {"move-parent", 1},
+    {"move-init", 1},
     {"threaded", 1},
     {"ignore-term", 0},
     {"ignore", 1},
@@ -729,6 +731,8 @@ void run(std::string_view cmd, const std::vector<std::string>& a) {
     daemonize(a[0], a[1], a[2]);
   } else if (cmd == "daemon-flee") {
     daemonize("handle", a[0], "", a[1]);
+  } else if (cmd == "move-init") {
+    joinCgroup(a[0], 1);
   } else if (cmd == "move-parent") {
     joinCgroup(a[0], getppid());
   } else if (cmd == "threaded") {
