@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <ctime>
 #include <optional>
@@ -15,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cginit/cgroup_paths.h"
+#include "cginit/proc.h"
 #include "cginit/sys.h"
 
 namespace cginit {
@@ -23,7 +25,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr int kMaxDepth = 64;  // bound for recursion over nested cgroups
+/// A relative path shorter than this is opened with one openat; a longer one in steps (PATH_MAX
+/// is 4096, and a cgroup tree has no depth limit of its own).
+constexpr size_t kPathStep = 2048;
 
 int remainingMs(Clock::time_point deadline) {
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
@@ -35,40 +39,12 @@ void pauseBriefly() {
   ::nanosleep(&ts, nullptr);
 }
 
-Result<std::vector<pid_t>> collectProcs(const Cgroup& cg, int depth) {
-  auto pids = cg.procs();
-  if (!pids) {
-    return pids;
-  }
-  if (depth >= kMaxDepth) {
-    return pids;
-  }
-  auto names = cg.children();
-  if (!names) {
-    return std::move(names).error();
-  }
-  for (const auto& name : *names) {
-    auto sub = cg.child(name);
-    if (!sub) {
-      if (sub.error().code == ENOENT) {
-        continue;  // removed meanwhile
-      }
-      return std::move(sub).error();
-    }
-    auto more = collectProcs(*sub, depth + 1);
-    if (!more) {
-      if (more.error().code == ENOENT) {
-        continue;
-      }
-      return more;
-    }
-    pids->insert(pids->end(), more->begin(), more->end());
-  }
-  return pids;
+/// ENOENT (removed meanwhile) or ENODEV (a file of a removed cgroup): nothing is in it.
+bool gone(const Error& error) {
+  return error.code == ENOENT || error.code == ENODEV;
 }
 
-Status removeTree(const Cgroup& parent, const std::string& name, Clock::time_point deadline,
-                  int depth) {
+Status removeTree(const Cgroup& parent, const std::string& name, Clock::time_point deadline) {
   // rmdir first: an empty leaf, the usual case, needs nothing else. Only EBUSY calls for a look
   // inside.
   std::optional<Cgroup> cg;
@@ -90,18 +66,30 @@ Status removeTree(const Cgroup& parent, const std::string& name, Clock::time_poi
       }
       cg.emplace(std::move(*opened));
     }
-    bool removedChildren = false;
-    if (depth < kMaxDepth) {
-      if (auto names = cg->children()) {
-        for (const auto& sub : *names) {
-          if (auto st = removeTree(*cg, sub, deadline, depth + 1); !st) {
-            return st;
-          }
-          removedChildren = true;
+    // Children before their parents, at any depth, without recursion: each removal opens the
+    // parent of one leaf (a leaf that turns out busy, or that got children meanwhile, is
+    // removed the same way, which nests only as deep as the races go).
+    const auto below = cg->descendants();
+    for (auto it = below.rbegin(); it != below.rend(); ++it) {
+      const auto slash = it->rfind('/');
+      if (slash == std::string::npos) {
+        if (auto st = removeTree(*cg, *it, deadline); !st) {
+          return st;
         }
+        continue;
+      }
+      auto dir = cg->descendant(it->substr(0, slash));
+      if (!dir) {
+        if (gone(dir.error())) {
+          continue;
+        }
+        return std::move(dir).error();
+      }
+      if (auto st = removeTree(*dir, it->substr(slash + 1), deadline); !st) {
+        return st;
       }
     }
-    if (removedChildren) {
+    if (!below.empty()) {
       continue;  // perhaps they were all that kept it busy
     }
     if (auto emptied =
@@ -199,7 +187,7 @@ Result<std::vector<std::string>> Cgroup::children() const {
 }
 
 Status Cgroup::removeChild(const std::string& name, std::chrono::milliseconds busyWait) const {
-  return removeTree(*this, name, Clock::now() + busyWait, 0);
+  return removeTree(*this, name, Clock::now() + busyWait);
 }
 
 bool Cgroup::hasFile(const std::string& file) const {
@@ -254,8 +242,117 @@ Result<std::vector<pid_t>> Cgroup::procs(size_t* outside) const {
   return pids;
 }
 
+Result<std::vector<pid_t>> Cgroup::members() const {
+  auto pids = procs();
+  if (pids || pids.error().code != EOPNOTSUPP) {
+    return pids;
+  }
+  // A threaded cgroup: its processes are listed by its threaded domain; cgroup.threads names
+  // the threads here, each of which belongs to one process.
+  auto text = read("cgroup.threads");
+  if (!text) {
+    return std::move(text).error();
+  }
+  auto tids = parsePidList(*text);
+  if (!tids) {
+    return std::move(tids).error().context(path_ + "/cgroup.threads");
+  }
+  std::vector<pid_t> tgids;
+  for (const pid_t tid : *tids) {
+    if (const auto tgid = tgidOf(tid);
+        tgid && std::find(tgids.begin(), tgids.end(), *tgid) == tgids.end()) {
+      tgids.push_back(*tgid);
+    }
+  }
+  return tgids;
+}
+
 Result<std::vector<pid_t>> Cgroup::procsRecursive() const {
-  return collectProcs(*this, 0);
+  auto pids = members();
+  if (!pids) {
+    return pids;
+  }
+  for (const auto& rel : descendants()) {
+    auto sub = descendant(rel);
+    auto more = sub ? sub->members() : Result<std::vector<pid_t>>(std::move(sub).error());
+    if (!more) {
+      if (!gone(more.error())) {
+        spdlog::debug("listing {}/{}: {}", path_, rel, more.error().message);
+      }
+      continue;
+    }
+    pids->insert(pids->end(), more->begin(), more->end());
+  }
+  // A process with threads in several cgroups of a threaded subtree is listed by each.
+  std::sort(pids->begin(), pids->end());
+  pids->erase(std::unique(pids->begin(), pids->end()), pids->end());
+  return pids;
+}
+
+Result<Cgroup> Cgroup::descendant(const std::string& relative) const {
+  const std::string fullPath = path_ + "/" + relative;
+  if (relative.size() < kPathStep) {
+    UniqueFd dir(sys::openAt(fd(), relative, O_RDONLY | O_DIRECTORY));
+    if (!dir) {
+      return sysError("open", fullPath);
+    }
+    return Cgroup(std::move(dir), fullPath);
+  }
+  UniqueFd current;
+  size_t pos = 0;
+  while (pos < relative.size()) {
+    // The longest run of whole components that fits in one step (a single component is at most
+    // NAME_MAX, far below it).
+    size_t end = relative.size();
+    if (end - pos > kPathStep) {
+      end = relative.rfind('/', pos + kPathStep);
+      if (end == std::string::npos || end <= pos) {
+        end = relative.find('/', pos);
+        if (end == std::string::npos) {
+          end = relative.size();
+        }
+      }
+    }
+    const int base = current ? current.get() : fd();
+    UniqueFd next(sys::openAt(base, relative.substr(pos, end - pos), O_RDONLY | O_DIRECTORY));
+    if (!next) {
+      return sysError("open", fullPath);
+    }
+    current = std::move(next);
+    pos = end + 1;
+  }
+  return Cgroup(std::move(current), fullPath);
+}
+
+std::vector<std::string> Cgroup::descendants() const {
+  std::vector<std::string> found;
+  // Paths whose children are still to be listed; pushed in reverse so that siblings come out in
+  // directory order.
+  std::vector<std::string> pending{""};
+  while (!pending.empty()) {
+    const std::string rel = std::move(pending.back());
+    pending.pop_back();
+    Result<std::vector<std::string>> names = std::vector<std::string>{};
+    if (rel.empty()) {
+      names = children();
+    } else {
+      found.push_back(rel);
+      auto sub = descendant(rel);
+      names = sub ? sub->children() : Result<std::vector<std::string>>(std::move(sub).error());
+    }
+    if (!names) {
+      if (!gone(names.error())) {
+        spdlog::debug("listing the cgroups below {}/{}: {}", path_, rel, names.error().message);
+      } else if (!rel.empty()) {
+        found.pop_back();  // removed meanwhile
+      }
+      continue;
+    }
+    for (auto it = names->rbegin(); it != names->rend(); ++it) {
+      pending.push_back(rel.empty() ? *it : rel + "/" + *it);
+    }
+  }
+  return found;
 }
 
 Status Cgroup::moveProc(pid_t pid) const {

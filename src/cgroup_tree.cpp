@@ -19,24 +19,16 @@
 #include "cginit/proc.h"
 #include "cginit/sys.h"
 
+#include "cgroup_tree_helpers.h"
+
 namespace cginit {
 
 namespace {
 
-constexpr int kMoveRounds = 100;    // bound for "move until <root> is empty"
+using namespace tree_detail;  // NOLINT: this module's private helpers
+
 constexpr int kEnableAttempts = 3;  // EBUSY when a process slipped into <root> meanwhile
-constexpr auto kFreezeWait = std::chrono::milliseconds(500);
 constexpr auto kKillFallbackTime = std::chrono::milliseconds(1000);
-
-/// ENOENT (the directory is gone) or ENODEV (a file opened before its cgroup was removed): the
-/// cgroup has vanished, and the kernel removes a cgroup only once it holds no process.
-bool isGone(const Error& error) {
-  return error.code == ENOENT || error.code == ENODEV;
-}
-
-bool contains(const std::vector<std::string>& list, std::string_view item) {
-  return std::find(list.begin(), list.end(), item) != list.end();
-}
 
 std::string joinOrNone(const std::vector<std::string>& list) {
   return list.empty() ? std::string("none") : fmt::format("{}", fmt::join(list, " "));
@@ -52,19 +44,6 @@ std::optional<uint64_t> parseCounter(std::string_view text) {
     return std::nullopt;
   }
   return value;
-}
-
-/// The file's text, or nullopt when it does not exist (an interface file of a controller that is
-/// not enabled, or that this kernel does not have): one open instead of an access() probe first.
-Result<std::optional<std::string>> readIfPresent(const Cgroup& cg, const std::string& file) {
-  auto text = cg.read(file);
-  if (!text) {
-    if (text.error().code == ENOENT) {
-      return std::optional<std::string>{};
-    }
-    return std::move(text).error();
-  }
-  return std::optional<std::string>(std::move(*text));
 }
 
 /// The controllers to enable in <root> and the files to write into workload/.
@@ -160,6 +139,8 @@ Status CgroupTree::build(const CgroupRequest& request) {
     return std::move(plan).error();
   }
   self_ = ::getpid();
+  procSelfCgroup_ = request.procSelfCgroup;
+  preexisting_ = root_.descendants();
   // init/ and workload/, then everything out of <root>, and only then the controllers: enabling
   // a threaded one (pids, cpu) while <root> has processes makes it a thread root for good.
   auto init = root_.child("init", true, &createdInit_);
@@ -172,8 +153,16 @@ Status CgroupTree::build(const CgroupRequest& request) {
     return std::move(workload).error();
   }
   workload_ = std::move(*workload);
+  // Before cginit joins init/: a frozen init/ would stop cginit itself, a frozen workload/ the
+  // program before its first instruction.
+  if (!preexisting_.empty()) {
+    thawLeftovers();
+  }
   if (auto moved = moveRootToInit(); !moved) {
     return explainNotWritable(root_, std::move(moved).error());
+  }
+  if (auto where = currentCgroup(procSelfCgroup_)) {
+    selfCgroup_ = *where;
   }
   if (auto enabled = enableControllers(plan->controllers); !enabled) {
     return enabled;
@@ -286,6 +275,12 @@ Status CgroupTree::teardown() {
   };
   eventsFd_.reset();
   pidsEventsFd_.reset();
+  targets_.clear();
+  drainEpoll_.reset();
+  // What the workload made beside workload/ (the drain emptied it), depth first.
+  if (root_ && (init_ || workload_)) {
+    note(removeMadeByWorkload());
+  }
   // By the flag, not by workload_: mkdir may have succeeded and the open after it failed.
   if (createdWorkload_) {
     note(root_.removeChild("workload"));
@@ -348,7 +343,11 @@ Result<size_t> CgroupTree::signalWorkload(int signo, bool thenContinue) {
   // Frozen, nothing in workload/ can fork a child that the list below misses, nor exit and
   // have its pid reused before the kill. Leave a freeze that someone else set alone.
   bool thaw = false;
-  if (auto state = readIfPresent(workload_, "cgroup.freeze"); !state) {
+  // Never a cgroup that holds cginit: it would freeze itself.
+  const bool safe = ensureSelfInInit();
+  if (!safe) {
+    // Signal by pid only.
+  } else if (auto state = readIfPresent(workload_, "cgroup.freeze"); !state) {
     spdlog::debug("{}", state.error().message);
   } else if (*state && (*state)->substr(0, 1) == "0") {
     auto frozen = workload_.freeze(true, kFreezeWait);
@@ -365,6 +364,9 @@ Result<size_t> CgroupTree::signalWorkload(int signo, bool thenContinue) {
   std::optional<Error> error;
   if (pids) {
     for (const pid_t pid : *pids) {
+      if (pid == self_) {
+        continue;  // moved in by the workload and could not be moved out
+      }
       if (::kill(pid, signo) == 0) {
         ++count;
         // Pending until the thaw, like the signal before it: a stopped process that was sent
@@ -391,6 +393,11 @@ Result<size_t> CgroupTree::signalWorkload(int signo, bool thenContinue) {
 }
 
 Status CgroupTree::killWorkload() {
+  if (!ensureSelfInInit()) {
+    // cgroup.kill could hit cginit itself: SIGKILL by pid (which skips cginit) instead.
+    auto sent = signalWorkload(SIGKILL);
+    return sent ? Status{} : Status(std::move(sent).error());
+  }
   auto killed = workload_.kill();
   if (killed || killed.error().code != ENOENT) {
     return killed;
@@ -484,36 +491,40 @@ Result<std::optional<uint64_t>> CgroupTree::oomKills() const {
   return it == kv->end() ? std::optional<uint64_t>{} : std::optional<uint64_t>(it->second);
 }
 
-Status CgroupTree::adoptStrangers() {
-  Status first;
+Result<std::vector<pid_t>> CgroupTree::strangersIn(const Cgroup& from) {
+  if (&from == &root_ && rootHasControllers_) {
+    // No-internal-processes: with controllers enabled in <root> and init/ populated, the kernel
+    // lets nobody join <root> (EBUSY), so there is nobody to look for.
+    return std::vector<pid_t>{};
+  }
+  auto pids = from.procs();
+  if (!pids) {
+    if (isGone(pids.error())) {
+      return std::vector<pid_t>{};  // removed under us: nobody is in it
+    }
+    return std::move(pids).error();
+  }
   // cginit, what shared <root> with it at start, its ancestors (a tracer as PID 1, a shell that
   // started it) and PID 1 stay where they are. The ancestors are looked up only when needed.
-  std::vector<pid_t> keep = residents_;
-  bool ancestorsKnown = false;
+  auto found = selectStrangers(*pids, self_, residents_);
+  if (!found.empty() && !ancestorsKnown_) {
+    ancestorsKnown_ = true;
+    ancestors_ = ancestorsOf(self_);
+  }
+  return selectStrangers(found, self_, ancestors_);
+}
+
+Status CgroupTree::adoptStrangers() {
+  Status first;
   for (const Cgroup* from : {&init_, &root_}) {
-    if (from == &root_ && rootHasControllers_) {
-      // No-internal-processes: with controllers enabled in <root> and init/ populated, the
-      // kernel lets nobody join <root> (EBUSY), so there is nobody to look for.
-      continue;
-    }
-    auto pids = from->procs();
-    if (!pids) {
-      if (isGone(pids.error())) {
-        continue;  // removed under us: nobody is in it
-      }
+    auto strangers = strangersIn(*from);
+    if (!strangers) {
       if (first) {
-        first = std::move(pids).error();
+        first = std::move(strangers).error();
       }
       continue;
     }
-    auto strangers = selectStrangers(*pids, self_, keep);
-    if (!strangers.empty() && !ancestorsKnown) {
-      ancestorsKnown = true;
-      const auto ancestors = ancestorsOf(self_);
-      keep.insert(keep.end(), ancestors.begin(), ancestors.end());
-      strangers = selectStrangers(*pids, self_, keep);
-    }
-    for (const pid_t pid : strangers) {
+    for (const pid_t pid : *strangers) {
       if (auto st = workload_.moveProc(pid); st) {
         spdlog::info("moved process {} from {} into workload/", pid, from->path());
       } else if (st.error().code != ESRCH && first) {
@@ -522,6 +533,24 @@ Status CgroupTree::adoptStrangers() {
     }
   }
   return first;
+}
+
+void CgroupTree::thawLeftovers() {
+  for (const auto& rel : root_.descendants()) {
+    auto cg = root_.descendant(rel);
+    if (!cg) {
+      continue;
+    }
+    auto state = readIfPresent(*cg, "cgroup.freeze");
+    if (!state || !*state || (*state)->substr(0, 1) != "1") {
+      continue;
+    }
+    if (auto st = cg->freeze(false); st) {
+      spdlog::warn("{} was frozen (left over from an earlier run?): thawed it", cg->path());
+    } else {
+      spdlog::warn("{} is frozen and could not be thawed: {}", cg->path(), st.error().message);
+    }
+  }
 }
 
 std::vector<pid_t> selectStrangers(const std::vector<pid_t>& found, pid_t self,

@@ -85,6 +85,37 @@ Result<std::vector<pid_t>> parseChildList(std::string_view text) {
   return pids;
 }
 
+std::optional<pid_t> parseStatusTgid(std::string_view status) {
+  constexpr std::string_view kKey = "Tgid:";
+  size_t pos = 0;
+  while (pos < status.size()) {
+    size_t end = status.find('\n', pos);
+    if (end == std::string_view::npos) {
+      end = status.size();
+    }
+    std::string_view line = status.substr(pos, end - pos);
+    if (line.starts_with(kKey)) {
+      line.remove_prefix(kKey.size());
+      while (!line.empty() && (line.front() == '\t' || line.front() == ' ')) {
+        line.remove_prefix(1);
+      }
+      pid_t tgid = 0;
+      const auto [ptr, ec] = std::from_chars(line.data(), line.data() + line.size(), tgid);
+      if (ec != std::errc() || ptr != line.data() + line.size() || tgid <= 0) {
+        return std::nullopt;
+      }
+      return tgid;
+    }
+    pos = end + 1;
+  }
+  return std::nullopt;
+}
+
+std::optional<pid_t> tgidOf(pid_t tid) {
+  auto text = sys::readFileAt(AT_FDCWD, fmt::format("/proc/{}/status", tid));
+  return text ? parseStatusTgid(*text) : std::nullopt;
+}
+
 Result<std::vector<pid_t>> listChildren() {
   auto text = sys::readFileAt(AT_FDCWD, "/proc/thread-self/children");
   if (!text) {

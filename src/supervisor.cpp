@@ -297,9 +297,10 @@ void Supervisor::startDrain() {
     loop_->cancelTimer(*stopTimer_);
     stopTimer_.reset();
   }
-  if (workload_->signalLeftovers(options_.stopSignal) > 0) {
-    spdlog::info("drain: sent {} to what is left; grace period {}", signalName(options_.stopSignal),
-                 formatDuration(options_.grace));
+  // The count says what was really sent: processes, or (without a cgroup) a group or kill(-1).
+  if (const size_t sent = workload_->signalLeftovers(options_.stopSignal); sent > 0) {
+    spdlog::info("drain: sent {} to what is left ({} delivered); grace period {}",
+                 signalName(options_.stopSignal), sent, formatDuration(options_.grace));
     report_.drain = DrainOutcome::Clean;
   }
   if (const Readiness r = workload_->readiness(); r.fd >= 0) {

@@ -197,46 +197,39 @@ class ManagedWorkload final : public Workload {
   }
 
   size_t signalLeftovers(int signo) override {
-    if (auto st = tree_.adoptStrangers(); !st) {
-      spdlog::warn("moving late processes into the workload: {}", st.error().message);
+    phase_ = signo;
+    // The whole root but cginit: workload/, what anyone made beside it, strangers of init/.
+    const auto swept = tree_.sweep(signo, true);
+    if (!swept.populated) {
+      // After a clean exit nothing is left: nothing to freeze, signal or wait for.
+      spdlog::debug("drain: {} is empty and nothing is left beside it", tree_.workloadPath());
     }
-    // After a clean exit workload/ is empty: nothing to freeze, signal or wait for.
-    if (auto populated = tree_.workloadPopulated(); !populated) {
-      spdlog::debug("drain: {}", populated.error().message);
-    } else if (!*populated) {
-      spdlog::debug("drain: {} is empty", tree_.workloadPath());
-      return 0;
-    }
-    // SIGCONT goes with the stop signal in the same freeze, so that stopped processes can act
-    // on it.
-    auto n = tree_.signalWorkload(signo, true);
-    if (!n) {
-      spdlog::error("signalling the workload: {}", n.error().message);
-      return 0;
-    }
-    return *n;
+    return swept.signalled;
   }
 
   void killAll() override {
-    if (auto pids = tree_.workloadPids(); pids) {
-      killed_ += pids->size();
-    }
-    if (auto st = tree_.killWorkload(); !st) {
-      spdlog::error("killing the workload: {}", st.error().message);
-    }
+    phase_ = SIGKILL;
+    (void)tree_.sweep(SIGKILL, false);
   }
 
-  Readiness readiness() const override { return {tree_.workloadEventsFd(), EPOLLPRI}; }
+  Readiness readiness() const override { return {tree_.drainFd(), EPOLLIN}; }
 
   Liveness refresh() override {
-    // The read through the watched fd is what re-arms EPOLLPRI.
-    auto populated = tree_.workloadPopulated();
-    if (!populated) {
-      // Level-triggered: an fd that keeps failing would wake the loop for ever.
-      spdlog::error("reading cgroup.events: {}; no longer watching it", populated.error().message);
-      return Liveness::Broken;
+    if (!phase_) {
+      auto populated = tree_.workloadPopulated();
+      if (!populated) {
+        spdlog::error("reading cgroup.events: {}", populated.error().message);
+        return Liveness::Broken;
+      }
+      return *populated ? Liveness::Populated : Liveness::Empty;
     }
-    return *populated ? Liveness::Populated : Liveness::Empty;
+    // Reads every watched cgroup.events (re-arming them), finds newcomers and strangers that
+    // moved (into init/ or a new cgroup) and gives them what the others got.
+    const auto swept = tree_.sweep(*phase_, false);
+    if (swept.signalled > 0) {
+      spdlog::info("drain: sent {} to {} more process(es)", signalName(*phase_), swept.signalled);
+    }
+    return swept.populated ? Liveness::Populated : Liveness::Empty;
   }
 
   bool zombiesMayLag() const override { return true; }
@@ -279,7 +272,8 @@ class ManagedWorkload final : public Workload {
     if (auto v = tree_.oomKills(); v) {
       report.oomKills = *v;
     }
-    report.killed += killed_;
+    report.killed += tree_.killedBySweep();
+    report.escaped = tree_.escaped();
   }
 
   void teardown() override {
@@ -290,7 +284,7 @@ class ManagedWorkload final : public Workload {
 
  private:
   CgroupTree tree_;
-  uint64_t killed_ = 0;
+  std::optional<int> phase_;  // the signal of the drain step under way
   uint64_t lastPidsEvents_ = 0;
   RateLimit pidsWarning_;
 };

@@ -38,6 +38,14 @@ class Cgroup {
   Result<Cgroup> child(const std::string& name, bool create = false, bool* created = nullptr) const;
   /// Names of the child cgroups (subdirectories).
   Result<std::vector<std::string>> children() const;
+  /// Opens the cgroup at `relative` ("a/b/c") below this one, at any depth: a path too long for
+  /// one openat is opened in steps, holding at most two fds at a time.
+  Result<Cgroup> descendant(const std::string& relative) const;
+  /// Every cgroup below this one, as paths relative to it, each parent before its children
+  /// (reversed: children first, the order of removal). No depth limit: an iterative walk that
+  /// holds one directory fd at a time besides this one. A cgroup that cannot be listed is
+  /// still named (logged at debug level); one removed meanwhile is left out.
+  std::vector<std::string> descendants() const;
   /// Removes child cgroup `name` and, depth first, the cgroups below it. EBUSY (a process still
   /// exiting) is retried for about `busyWait`; a missing cgroup is success.
   Status removeChild(const std::string& name,
@@ -54,7 +62,12 @@ class Cgroup {
   /// Processes (thread-group ids) directly in this cgroup. Processes of other PID namespaces
   /// (listed as 0) are left out and counted in `*outside` when that is given.
   Result<std::vector<pid_t>> procs(size_t* outside = nullptr) const;
-  /// Processes in this cgroup and every cgroup below it.
+  /// procs(), and for a threaded cgroup (whose cgroup.procs cannot be read: EOPNOTSUPP) the
+  /// processes of the threads in cgroup.threads (their Tgid).
+  Result<std::vector<pid_t>> members() const;
+  /// Processes in this cgroup and every cgroup below it, at any depth, each once. An Error only
+  /// when this cgroup itself cannot be read: one cgroup below that cannot be listed (logged at
+  /// debug level) never costs the others their place in the list.
   Result<std::vector<pid_t>> procsRecursive() const;
   /// Moves process `pid` into this cgroup. ESRCH (already gone) comes back as an Error.
   Status moveProc(pid_t pid) const;

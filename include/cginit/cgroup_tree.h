@@ -101,6 +101,36 @@ class CgroupTree {
   /// ESRCH and a vanished init/ are not errors.
   Status adoptStrangers();
 
+  // The drain of the whole root. Its targets are every cgroup of <root> but init/ (workload/ and
+  // whatever anyone made beside it) and every cgroup below init/: none of them holds cginit,
+  // which the drain makes sure of first (ensureSelfInInit). The processes directly in init/ and
+  // <root> other than the kept ones are moved into workload/ (signalled where they are when
+  // that fails). One epoll fd watches `populated` of every target.
+
+  /// What one sweep over the root found and did.
+  struct Sweep {
+    size_t signalled = 0;    // processes that got the signal in this sweep
+    bool populated = false;  // a process other than cginit and the kept ones is left
+  };
+  /// One pass of the drain: cginit back into init/ if it was moved; strangers of init/ and
+  /// <root> into workload/; every process of every target that has not had `signo` yet gets it
+  /// (then SIGCONT), each target frozen meanwhile when `freezeFirst` is set; SIGKILL means
+  /// cgroup.kill to every populated target. New targets join the watch. Logs its failures; one
+  /// cgroup that cannot be read never costs the others their signal.
+  Sweep sweep(int signo, bool freezeFirst);
+  /// An epoll fd, readable (EPOLLIN) once `populated` of a target may have changed: the next
+  /// sweep reads every target's cgroup.events through its watched fd, which re-arms it. -1
+  /// before the first sweep (or when it could not be made). Borrowed.
+  int drainFd() const { return drainEpoll_.get(); }
+  /// Processes found outside workload/ by the drain so far (each counted once).
+  uint64_t escaped() const { return escaped_.size(); }
+  /// Processes that a SIGKILL sweep found in the targets (each counted once).
+  uint64_t killedBySweep() const { return killed_.size(); }
+  /// Reads /proc/self/cgroup: when cginit is no longer where setup put it (in init/), moves it
+  /// back with a warning. False when it could not, or could not tell: then no cgroup may be
+  /// frozen or killed as a whole.
+  bool ensureSelfInInit();
+
   /// Removes workload/ (and cgroups below it) once it is empty, then disables the controllers
   /// this tree enabled, moves cginit (and whatever else is in init/) back to <root> and removes
   /// init/. Goes on after a failure and returns the first one. A vanished cgroup is success.
@@ -127,6 +157,38 @@ class CgroupTree {
   std::optional<std::string> pidsMaxWritten_;
   bool createdInit_ = false;
   bool createdWorkload_ = false;
+  /// The cgroups below <root> at setup ("x", "init/y"): drained, but not removed at exit.
+  std::vector<std::string> preexisting_;
+  /// Where /proc/self/cgroup placed cginit after setup (the "0::" path), and the file.
+  std::string selfCgroup_;
+  std::string procSelfCgroup_;
+  bool selfUnknownWarned_ = false;
+
+  /// One drained cgroup: its relative path, the dirfd and its cgroup.events (watched).
+  struct Target {
+    std::string name;
+    Cgroup cgroup;
+    UniqueFd events;
+    bool watched = false;  // in drainEpoll_ (taken out when its cgroup.events cannot be read)
+  };
+  std::vector<Target> targets_;
+  UniqueFd drainEpoll_;
+  std::vector<pid_t> politeSignalled_;  // sorted
+  std::vector<pid_t> escaped_;          // sorted
+  std::vector<pid_t> killed_;           // sorted
+  std::vector<pid_t> ancestors_;
+  bool ancestorsKnown_ = false;
+
+  /// The processes directly in init/ and <root> that drain may take (selectStrangers()).
+  Result<std::vector<pid_t>> strangersIn(const Cgroup& from);
+  /// Whether init/ or <root> holds a stranger (strangersIn()).
+  bool strangersLeft();
+  /// Opens the targets that appeared since the last call and watches them; drops vanished ones.
+  void refreshTargets();
+  /// Thaws every cgroup below <root> that an earlier run left frozen (with a warning).
+  void thawLeftovers();
+  /// Removes the cgroups beside init/ and workload/ that were not there at setup (depth first).
+  Status removeMadeByWorkload();
 
   /// The steps of setupAt() after root_ is set; records what it did so teardown() can undo it.
   Status build(const CgroupRequest& request);

@@ -27,6 +27,13 @@ std::vector<pid_t> ancestorsOf(pid_t pid);
 /// long as no reaping happens in between. ENOENT without /proc or CONFIG_PROC_CHILDREN.
 Result<std::vector<pid_t>> listChildren();
 
+/// The thread-group id (process) of thread `tid`, from the Tgid line of /proc/TID/status;
+/// nullopt when it is gone or /proc cannot be read.
+std::optional<pid_t> tgidOf(pid_t tid);
+
+/// The Tgid of /proc/PID/status text. Pure.
+std::optional<pid_t> parseStatusTgid(std::string_view status);
+
 /// The space-separated pids of a /proc/.../children file. Pure.
 Result<std::vector<pid_t>> parseChildList(std::string_view text);
 

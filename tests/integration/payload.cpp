@@ -16,6 +16,14 @@
 //                          its own that ignores it too (pid in F.child.pid); the daemon is the
 //                          program's child, so it is orphaned when the program exits, and its
 //                          child only when the daemon dies; returns once both are ready
+//   daemon-in handle|ignore F DIR
+//                          the same daemon, which moves itself into cgroup DIR (made with its
+//                          parents where missing) before it is ready
+//   daemon-flee F DIR      a daemon (pid in F.pid) whose SIGTERM handler writes "TERM" to F and
+//                          moves it into cgroup DIR instead of exiting
+//   move-parent DIR        write the parent's pid into DIR/cgroup.procs (DIR made if missing)
+//   move-init DIR          write pid 1 (the PID namespace's init) into DIR/cgroup.procs
+//   threaded DIR           make cgroup DIR and write "threaded" to its cgroup.type
 //   ignore-term            set SIGTERM to SIG_IGN
 //   ignore SIG             set SIG (name or number) to SIG_IGN
 //   record-signals F       append "SIG<NAME>\n" to F per signal, "ready\n" once handlers are set;
@@ -295,6 +303,35 @@ void orphans(long count, const std::string& adopterFile) {
 }
 
 std::string gDaemonFile;
+// daemon-flee: where the TERM handler moves the daemon, and its pid, prepared beforehand.
+std::string gFleeProcs;
+std::string gFleePid;
+
+/// mkdir -p for cgroupfs directories (a missing parent is made first).
+void makeDirs(const std::string& dir) {
+  for (size_t pos = 1; pos != std::string::npos;) {
+    pos = dir.find('/', pos + 1);
+    const std::string part = dir.substr(0, pos);
+    if (mkdir(part.c_str(), 0755) != 0 && errno != EEXIST) {
+      dieErrno("mkdir " + part);
+    }
+  }
+}
+
+/// Writes `pid` into DIR/cgroup.procs (making DIR first), as a workload that escapes would.
+void joinCgroup(const std::string& dir, pid_t pid) {
+  makeDirs(dir);
+  const std::string procs = dir + "/cgroup.procs";
+  const int fd = open(procs.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) {
+    dieErrno("open " + procs);
+  }
+  const std::string text = std::to_string(pid);
+  if (write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+    dieErrno("write " + procs);
+  }
+  close(fd);
+}
 
 void daemonOnTerm(int) {
   const int fd = open(gDaemonFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -302,10 +339,20 @@ void daemonOnTerm(int) {
     (void)!write(fd, "TERM", 4);
     close(fd);
   }
+  if (!gFleeProcs.empty()) {
+    // Flee from the drain instead of exiting: into another cgroup, and stay.
+    const int procs = open(gFleeProcs.c_str(), O_WRONLY | O_CLOEXEC);
+    if (procs >= 0) {
+      (void)!write(procs, gFleePid.data(), gFleePid.size());
+      close(procs);
+    }
+    return;
+  }
   _exit(0);
 }
 
-void daemonize(const std::string& mode, const std::string& file) {
+void daemonize(const std::string& mode, const std::string& file, const std::string& cgroup = "",
+               const std::string& fleeTo = "") {
   if (mode != "handle" && mode != "ignore") {
     die(kExitUsage, "daemon mode must be handle or ignore: " + mode);
   }
@@ -329,6 +376,14 @@ void daemonize(const std::string& mode, const std::string& file) {
     }
     if (second != 0) {
       _exit(0);
+    }
+    if (!cgroup.empty()) {
+      joinCgroup(cgroup, getpid());
+    }
+    if (!fleeTo.empty()) {
+      makeDirs(fleeTo);
+      gFleeProcs = fleeTo + "/cgroup.procs";
+      gFleePid = std::to_string(getpid());
     }
     if (mode == "handle") {
       struct sigaction sa {};
@@ -633,12 +688,17 @@ struct Command {
 // `args` is handled in main(): it takes every remaining word.
 // One command a line: from 20 items on, clang-format would pack them in columns.
 // clang-format off
-constexpr std::array<Command, 21> kCommands = {{
+constexpr std::array<Command, 26> kCommands = {{
     {"exit", 1},
     {"kill-self", 1},
     {"orphans", 2},
     {"daemon", 2},
     {"daemon-pair", 1},
+    {"daemon-in", 3},
+    {"daemon-flee", 2},
+    {"move-parent", 1},
+    {"move-init", 1},
+    {"threaded", 1},
     {"ignore-term", 0},
     {"ignore", 1},
     {"record-signals", 1},
@@ -667,6 +727,22 @@ void run(std::string_view cmd, const std::vector<std::string>& a) {
     orphans(parseNumber(a[0]), a[1]);
   } else if (cmd == "daemon") {
     daemonize(a[0], a[1]);
+  } else if (cmd == "daemon-in") {
+    daemonize(a[0], a[1], a[2]);
+  } else if (cmd == "daemon-flee") {
+    daemonize("handle", a[0], "", a[1]);
+  } else if (cmd == "move-init") {
+    joinCgroup(a[0], 1);
+  } else if (cmd == "move-parent") {
+    joinCgroup(a[0], getppid());
+  } else if (cmd == "threaded") {
+    makeDirs(a[0]);
+    const std::string type = a[0] + "/cgroup.type";
+    const int fd = open(type.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, "threaded", 8) != 8) {
+      dieErrno("threaded " + type);
+    }
+    close(fd);
   } else if (cmd == "daemon-pair") {
     daemonPair(a[0]);
   } else if (cmd == "ignore-term") {

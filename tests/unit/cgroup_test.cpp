@@ -88,6 +88,57 @@ class CgroupKernelTest : public ::testing::Test {
   std::unique_ptr<TestCgroup> cg_;
 };
 
+// No depth limit (17.7): 80 nested cgroups are walked parent first, a process at the bottom is
+// listed, and removeChild() removes all of them.
+TEST_F(CgroupKernelTest, DeepTreeIsWalkedListedAndRemovedWithoutADepthLimit) {
+  constexpr int kDepth = 80;
+  std::string rel = "top";
+  ASSERT_EQ(::mkdir((cg_->path() + "/" + rel).c_str(), 0755), 0);
+  for (int level = 1; level <= kDepth; ++level) {
+    rel += "/l" + std::to_string(level);
+    ASSERT_EQ(::mkdir((cg_->path() + "/" + rel).c_str(), 0755), 0) << level;
+  }
+  ChildProcess child;
+  writeText(cg_->path() + "/" + rel + "/cgroup.procs", std::to_string(child.pid()));
+  auto root = Cgroup::open(cg_->path());
+  ASSERT_TRUE(root) << root.error().message;
+  const auto below = root->descendants();
+  ASSERT_EQ(below.size(), static_cast<size_t>(kDepth + 1));
+  EXPECT_EQ(below.front(), "top");
+  EXPECT_EQ(below.back(), rel);
+  auto pids = root->procsRecursive();
+  ASSERT_TRUE(pids) << pids.error().message;
+  EXPECT_EQ(*pids, std::vector<pid_t>{child.pid()});
+  auto deep = root->descendant(rel);
+  ASSERT_TRUE(deep) << deep.error().message;
+  ASSERT_TRUE(deep->kill());
+  EXPECT_TRUE(WIFSIGNALED(child.waitForExit(std::chrono::seconds(5))));
+  auto st = root->removeChild("top", std::chrono::seconds(2));
+  EXPECT_TRUE(st) << st.error().message;
+  EXPECT_FALSE(fs::exists(cg_->path() + "/top"));
+}
+
+// 17.2: an empty threaded cgroup cannot be listed through cgroup.procs (EOPNOTSUPP); the walk
+// still lists the processes of the rest (here: its threaded domain, beside it a domain would be
+// invalid).
+TEST_F(CgroupKernelTest, ThreadedCgroupDoesNotCostTheOthersTheirPlaceInTheList) {
+  ASSERT_EQ(::mkdir((cg_->path() + "/t").c_str(), 0755), 0);
+  writeText(cg_->path() + "/t/cgroup.type", "threaded");
+  ChildProcess child;
+  writeText(cg_->path() + "/cgroup.procs", std::to_string(child.pid()));
+  auto root = Cgroup::open(cg_->path());
+  ASSERT_TRUE(root) << root.error().message;
+  auto t = root->child("t");
+  ASSERT_TRUE(t);
+  EXPECT_FALSE(t->procs());
+  auto members = t->members();
+  ASSERT_TRUE(members) << members.error().message;
+  EXPECT_TRUE(members->empty());
+  auto pids = root->procsRecursive();
+  ASSERT_TRUE(pids) << pids.error().message;
+  EXPECT_EQ(*pids, std::vector<pid_t>{child.pid()});
+}
+
 TEST_F(CgroupKernelTest, SetupCreatesInitAndWorkloadAndRemoveDeletesThem) {
   auto tree = setupTree();
   ASSERT_TRUE(tree);

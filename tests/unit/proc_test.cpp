@@ -27,6 +27,13 @@ TEST(ProcTest, ChildListIsSpaceSeparated) {
   EXPECT_TRUE(parseChildList("7\n"));
 }
 
+TEST(ProcTest, TgidComesFromTheStatusText) {
+  EXPECT_EQ(parseStatusTgid("Name:\tx\nUmask:\t0022\nState:\tS\nTgid:\t4321\nNgid:\t0\n"), 4321);
+  EXPECT_EQ(parseStatusTgid("Name:\tx\n"), std::nullopt);
+  EXPECT_EQ(parseStatusTgid("Tgid:\tabc\n"), std::nullopt);
+  EXPECT_EQ(tgidOf(::getpid()), ::getpid());
+}
+
 TEST(ProcTest, ChildListRejectsJunk) {
   EXPECT_FALSE(parseChildList("12 abc"));
   EXPECT_FALSE(parseChildList("0"));
