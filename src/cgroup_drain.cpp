@@ -106,7 +106,13 @@ void CgroupTree::refreshTargets() {
       continue;
     }
     auto cg = root_.descendant(name);
-    auto events = cg ? cg->openFile("cgroup.events") : Result<UniqueFd>(std::move(cg).error());
+    if (!cg) {
+      if (!isGone(cg.error())) {
+        spdlog::warn("watching {}/{}: {}", root_.path(), name, cg.error().message);
+      }
+      continue;
+    }
+    auto events = cg->openFile("cgroup.events");
     if (!events) {
       if (!isGone(events.error())) {
         spdlog::warn("watching {}/{}: {}", root_.path(), name, events.error().message);
