@@ -23,6 +23,10 @@
 //       forwards it), or TARGET "list": read CGROUP/cgroup.procs once and kill(SIGUSR1) each pid (the
 //       floor); then wait for COUNT bytes on FIFO (one per process that got it); prints the
 //       nanoseconds of each trip, one per line (after 1 unrecorded warm-up trip)
+//   benchkit frozen PID CGROUP FIFO COUNT TRIPS   per trip: SIGUSR1 to PID (cginit --forward cgroup),
+//       then a busy loop that reads CGROUP/cgroup.freeze and FIFO (non-blocking) until COUNT bytes
+//       came and the freeze is over; prints "FROZEN_NS TRIP_NS" per trip: how long cgroup.freeze read
+//       1, and the whole trip. It spins on a CPU: a separate measurement, not the timed trips
 // Workloads (the program an init runs):
 //   benchkit sleep SECONDS
 //   benchkit echo FIFO            writes "R" to FIFO, then one byte per SIGUSR1 received
@@ -68,7 +72,7 @@ __attribute__((noreturn)) static void die(const char* what) {
 }
 
 __attribute__((noreturn)) static void usage(void) {
-  fputs("usage: benchkit launch|startup|rtt|term-to-empty|drain|fanout|sleep|echo|orphans|escapees|listeners "
+  fputs("usage: benchkit launch|startup|rtt|term-to-empty|drain|fanout|frozen|sleep|echo|orphans|escapees|listeners "
         "ARGS "
         "(see benchkit.c)\n",
         stderr);
@@ -580,6 +584,39 @@ static int cmd_fanout(int argc, char** argv) {
   return 0;
 }
 
+static int cmd_frozen(int argc, char** argv) {
+  if (argc != 6) usage();
+  pid_t target = atoi(argv[1]);
+  int count = atoi(argv[4]), trips = atoi(argv[5]);
+  char path[4096];
+  snprintf(path, sizeof path, "%s/cgroup.freeze", argv[2]);
+  int freeze = open(path, O_RDONLY | O_CLOEXEC);
+  if (freeze < 0) die(path);
+  int fd = open(argv[3], O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) die(argv[3]);
+  char buf[65536];
+  for (int i = 0; i < trips; i++) {
+    int64_t t0 = now_ns(), on = 0, off = 0, deadline = t0 + 10 * (int64_t)1000000000;
+    if (kill(target, SIGUSR1) != 0) die("kill");
+    int got = 0;
+    while (got < count || (on && !off)) {
+      char c;
+      if (pread(freeze, &c, 1, 0) != 1) die(path);
+      int64_t t = now_ns();
+      if (c == '1' && !on) on = t;
+      if (c == '0' && on && !off) off = t;
+      ssize_t len = read(fd, buf, sizeof buf);
+      if (len > 0) got += (int)len;
+      if (t > deadline) {
+        fprintf(stderr, "benchkit: %d of %d answers after 10 s\n", got, count);
+        return 1;
+      }
+    }
+    printf("%lld %lld\n", (long long)(on && off ? off - on : 0), (long long)(now_ns() - t0));
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) usage();
   const char* cmd = argv[1];
@@ -596,5 +633,6 @@ int main(int argc, char** argv) {
   if (strcmp(cmd, "listeners") == 0) return cmd_listeners(argc, argv);
   if (strcmp(cmd, "drain") == 0) return cmd_drain(argc, argv);
   if (strcmp(cmd, "fanout") == 0) return cmd_fanout(argc, argv);
+  if (strcmp(cmd, "frozen") == 0) return cmd_frozen(argc, argv);
   usage();
 }
