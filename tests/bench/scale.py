@@ -219,7 +219,7 @@ class Scale:
             st.wait(60)
             for line in open(out):
                 m = re.match(r"\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?(\w+)$", line)
-                if m:
+                if m and m[2] != "total":
                     counts[m[2]] = int(m[1])
         finally:
             r.stop()
