@@ -385,6 +385,63 @@ class Scale:
         self.verdicts.append(("reaping %s orphans, CPU per orphan" % "{:,}".format(n), "≤ 1.1 × floor", fnum(worst),
                               worst <= 1.1))
 
+    # ---- 3b. fork bomb in the pure cgroup v2 guest ---------------------------------------------
+
+    def fig_bomb(self):
+        title = "Fork bomb at pids.max (pure cgroup v2 QEMU guest)"
+        vm_run = os.path.join(self.a.repo, "tests/vm/run.sh")
+        if self.a.no_vm or not os.access(vm_run, os.X_OK):
+            self.section(title, "Not measured here (%s)." % ("--no-vm" if self.a.no_vm else "no tests/vm/run.sh"))
+            return
+        reps = 1 if self.quick else 3
+        self.load("fork bomb in the VM, %d rep(s) of cginit and the floor" % reps)
+        out = os.path.join(self.work, "vm")
+        conf = os.path.join(self.work, "bomb.conf")
+        with open(conf, "w") as f:
+            f.write("BOMB_REPS=%d\n" % reps)
+        cmd = [vm_run, "--cginit", self.a.cginit, "--case-dir", os.path.join(self.a.repo, "tests/bench/vm"),
+               "--file", "%s:/usr/local/bin/benchkit" % self.a.benchkit,
+               "--file", "%s:/usr/local/bin/floor" % self.a.floor, "--file", conf + ":/vm/bomb.conf",
+               "--case-timeout", "300", "--timeout", "480",
+               "--out", out, "bench-bombscale"]
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        log = os.path.join(out, "logs", "bench-bombscale.log")
+        lines = open(log).read().splitlines() if os.path.exists(log) else []
+        data = {}
+        for line in lines:
+            mt = re.match(r"BOMB init=(\S+) (.*)", line)
+            if mt:
+                data.setdefault(mt[1], []).append({k: int(v) for k, v in re.findall(r"(\w+)=(-?\d+)", mt[2])})
+        if p.returncode != 0 or "cginit" not in data or "floor" not in data:
+            self.section(title, "Not measured: the VM run failed (exit %d):\n\n```\n%s\n```" % (
+                p.returncode, "\n".join((lines or p.stdout.splitlines())[-25:])))
+            return
+        self.raw["bomb"] = data
+        rows = []
+        for name in ("floor", "cginit"):
+            d = data[name]
+            col = lambda k: [x[k] for x in d]
+            rows.append([name, span(col("vol"), 0), span(col("invol"), 0), span(col("cpu_ms"), 0),
+                         span([x["cpu_ms"] / 20 for x in d], 1), span(col("refused"), 0),
+                         span(col("warnings"), 0) if name == "cginit" else "–", span(col("term_ms"), 0)])
+        self.section(title, (
+            "A busybox sh fork bomb (`bomb() { bomb | bomb & }`) runs 2 s as the program's child at "
+            "pids.max = 64 (cginit: `--pids-max 64 --grace 1s`, on workload/; floor: the runtime writes "
+            "the container's pids.max), then SIGTERM to PID 1. During the 2 s: PID 1's context "
+            "switches (/proc/PID/status; voluntary = wake-ups) and CPU time (schedstat), the forks "
+            "refused (pids.events) and cginit's warnings; then ms from SIGTERM until the container "
+            "cgroup is empty. Median (min–max) over %d rep(s); 1 vCPU under TCG, so absolute times are "
+            "slow. Both inits reap every orphan of the bomb (they are PID 1), which is most of the "
+            "wake-ups.\n\n" % reps) +
+            table(["init", "wake-ups (voluntary)", "involuntary", "CPU ms", "CPU %", "forks refused",
+                   "warnings", "SIGTERM → empty ms"], rows))
+        term = max(x["term_ms"] for x in data["cginit"])
+        self.verdicts.append(("fork bomb: SIGTERM → empty", "≤ grace (1 s) + 100 ms", "%d ms" % term, term <= 1100))
+        extra = med([x["vol"] for x in data["cginit"]]) - med([x["vol"] for x in data["floor"]])
+        warn = max(1, med([x["warnings"] for x in data["cginit"]]))
+        self.verdicts.append(("fork bomb: cginit's wake-ups beyond the floor's (reaping)", "≤ 1 per warning",
+                              "%s per warning" % fnum(extra / warn, 1), extra <= warn))
+
     # ---- 4. memory ------------------------------------------------------------------------------
 
     def fig_memory(self):
@@ -446,14 +503,15 @@ def main():
     p.add_argument("--benchkit", required=True)
     p.add_argument("--cgroup-root", required=True)
     p.add_argument("--out", required=True)
-    p.add_argument("--figures", default="dpfom", help="d drain, p its profile, f forward, o orphans, m memory")
+    p.add_argument("--figures", default="dpfomb",
+                   help="d drain, p its profile, f forward, o orphans, m memory, b fork bomb (VM)")
     a = p.parse_args()
     a.outdir = os.path.dirname(os.path.abspath(a.out))
     with open("/proc/loadavg") as f:
         load_start = " ".join(f.read().split()[:3])
     s = Scale(a)
     t0 = time.monotonic()
-    figs = {"d": s.fig_drain, "p": s.profile_drain, "f": s.fig_forward, "o": s.fig_orphans, "m": s.memory_drain}
+    figs = {"b": s.fig_bomb, "d": s.fig_drain, "p": s.profile_drain, "f": s.fig_forward, "o": s.fig_orphans, "m": s.memory_drain}
     try:
         for k in a.figures:
             if k in figs:
