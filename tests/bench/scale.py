@@ -450,12 +450,13 @@ class Scale:
             ok = after is not None and after[0] <= idle[0] and after[1] <= idle[1]
             same = same and ok
             rows.append([what, SHORT[mode], "%d / %d" % idle, "–" if after is None else "%d / %d" % after,
+                         "–" if after is None else "%+d / %+d" % (after[0] - idle[0], after[1] - idle[1]),
                          "same" if ok else "**grew**"])
         self.section("Memory", (
             "cginit's RssAnon (kB) and open fds (`/proc/PID/fd`) with its program running and the "
             "N processes set up (idle), and after the figure's work (for a drain, the peak while it "
             "drains: cginit exits at the end).\n\n") +
-            table(["after", "as", "idle RssAnon kB / fds", "after", ""], rows))
+            table(["after", "as", "idle RssAnon kB / fds", "after", "change", ""], rows))
         self.verdicts.append(("RssAnon and fds after each of the above", "= idle", "same" if same else "grew", same))
 
     # ---- output ---------------------------------------------------------------------------------
