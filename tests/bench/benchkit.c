@@ -32,7 +32,9 @@
 //   benchkit echo FIFO            writes "R" to FIFO, then one byte per SIGUSR1 received
 //   benchkit orphans N CTL        "R" to CTL/out; on a byte from CTL/in, a middle process forks N children
 //                                 that exit at once and exits itself, so the N become orphans of the
-//                                 init; when the init has reaped all of them, "D" (or "T" after 120 s);
+//                                 init (above 8,000 in batches of 1,000, each from a process of its own
+//                                 that exits, never more than 8,000 waiting for the init: the machine's
+//                                 pid_max bounds all of its processes); when the init has reaped all of them, "D" (or "T" after 120 s);
 //                                 exits on the next byte from CTL/in
 //   benchkit escapees N CTL [exit]   N daemons (own session, SIGTERM ignored, comm "bench-escapee"); when
 //                                 all are set up, "R" to CTL/out; exits 0 on a byte from CTL/in;
@@ -353,23 +355,63 @@ static int parent_has_no_other_child(void) {
   return me && children == 1;
 }
 
+// The number of children of pid (zombies included), from /proc/PID/task/PID/children.
+static int count_children(pid_t pid) {
+  char path[64], buf[65536];
+  snprintf(path, sizeof path, "/proc/%d/task/%d/children", pid, pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) die(path);
+  int n = 0;
+  ssize_t len;
+  while ((len = read(fd, buf, sizeof buf)) > 0) {
+    for (ssize_t i = 0; i < len; i++) n += buf[i] == ' ';
+  }
+  close(fd);
+  return n;
+}
+
+// Forks n children that exit at once and exits itself, so that they become orphans. Gives up
+// (exit 1) when fork keeps failing for 30 s.
+static __attribute__((noreturn)) void orphan_batch(int n) {
+  int64_t deadline = now_ns() + 30 * (int64_t)1000000000;
+  for (int i = 0; i < n; i++) {
+    pid_t p = fork();
+    if (p == 0) _exit(0);
+    if (p < 0) {
+      if (errno != EAGAIN || now_ns() > deadline) _exit(1);
+      usleep(1000);  // out of pids while the init catches up: retry
+      i--;
+    }
+  }
+  _exit(0);
+}
+
+// At most this many orphans wait for the init at a time: a batch's zombies are the batch's own
+// children until it exits, and pid_max (32768 by default) is the whole machine's.
+enum { ORPHAN_BATCH = 1000, ORPHANS_PENDING = 8000 };
+
 static int cmd_orphans(int argc, char** argv) {
   if (argc != 3) usage();
   int n = atoi(argv[1]), out, in;
   open_ctl(argv[2], &out, &in);
   if (write(out, "R", 1) != 1) die("write");
   await_byte(in);
+  pid_t init = getppid();
   pid_t middle = fork();
   if (middle < 0) die("fork");
   if (middle == 0) {
-    for (int i = 0; i < n; i++) {
-      pid_t p = fork();
-      if (p == 0) _exit(0);
-      if (p < 0) {
-        if (errno != EAGAIN) _exit(1);
-        usleep(1000);  // out of pids while the init catches up: retry
-        i--;
+    if (n <= ORPHANS_PENDING) orphan_batch(n);
+    for (int done = 0; done < n; done += ORPHAN_BATCH) {
+      // Bounded: wait until the init has reaped most of what came before.
+      for (int64_t deadline = now_ns() + 60 * (int64_t)1000000000; count_children(init) > ORPHANS_PENDING;) {
+        if (now_ns() > deadline) _exit(1);
+        usleep(500);
       }
+      pid_t batch = fork();
+      if (batch < 0) _exit(1);
+      if (batch == 0) orphan_batch(n - done < ORPHAN_BATCH ? n - done : ORPHAN_BATCH);
+      int status;
+      if (waitpid(batch, &status, 0) != batch || exit_code(status) != 0) _exit(1);
     }
     _exit(0);
   }
