@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The benchmark's floor: the least a working init does (fork/exec one program, forward signals, reap).
 //
-//   floor [-s] [-c] [--] PROGRAM [ARG]...
+//   floor [-s] [-c [-d GRACE_MS]] [--] PROGRAM [ARG]...
 //
 // It blocks every signal, starts PROGRAM with the original mask, then sleeps in sigwaitinfo(): SIGCHLD
 // reaps every exited child with waitpid(-1, WNOHANG), any other signal goes to PROGRAM. When PROGRAM is
@@ -12,10 +12,19 @@
 // mkdir init/ and workload/ in its own cgroup, move itself into init/, enable +pids where the cgroup
 // has it, start PROGRAM in workload/ with clone3(CLONE_INTO_CGROUP), and at the end move itself back
 // and remove both. No drain, no checks beyond failing loudly.
+//
+// -d GRACE_MS (with -c) adds the kernel's floor of a drain (the "At scale" figures): when PROGRAM has
+// exited, read workload/cgroup.procs once and kill(SIGTERM) each pid, wait on workload/cgroup.events
+// until it says "populated 0" or GRACE_MS pass, then cgroup.kill and wait again; reap every child
+// (the orphans came to it as PID 1 or subreaper) until none is left. No freeze, no SIGCONT, no
+// recursion into sub-cgroups, no second look for late arrivals.
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <mntent.h>
+#include <poll.h>
+#include <time.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -70,20 +79,77 @@ static void own_cgroup(char* out, size_t size) {
   snprintf(out, size, "%s%s", mnt, strcmp(rel, "/") == 0 ? "" : rel);
 }
 
+static long long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+// Waits until dir/cgroup.events says "populated 0" or ms pass; 1 when empty.
+static int wait_empty(int events, int ms) {
+  long long deadline = now_ms() + ms;
+  for (;;) {
+    char buf[256];
+    ssize_t len = pread(events, buf, sizeof buf - 1, 0);
+    if (len < 0) die("floor: read cgroup.events");
+    buf[len] = 0;
+    if (strstr(buf, "populated 0")) return 1;
+    long long left = deadline - now_ms();
+    if (left <= 0) return 0;
+    struct pollfd p = {.fd = events, .events = POLLPRI};
+    poll(&p, 1, (int)left);
+  }
+}
+
+static void drain(const char* work, int grace_ms) {
+  char path[4300];
+  snprintf(path, sizeof path, "%s/cgroup.procs", work);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) die(path);
+  static char text[1 << 20];
+  size_t len = 0;
+  ssize_t got;
+  while ((got = read(fd, text + len, sizeof text - 1 - len)) > 0) len += (size_t)got;
+  if (got < 0) die(path);
+  close(fd);
+  text[len] = 0;
+  for (char *s = text, *end; *s; s = end) {
+    long pid = strtol(s, &end, 10);
+    if (end == s) break;
+    kill((pid_t)pid, SIGTERM);
+  }
+  snprintf(path, sizeof path, "%s/cgroup.events", work);
+  int events = open(path, O_RDONLY | O_CLOEXEC);
+  if (events < 0) die(path);
+  if (!wait_empty(events, grace_ms)) {
+    write_file(work, "cgroup.kill", "1");
+    if (!wait_empty(events, 10000)) {
+      fputs("floor: workload/ still populated 10 s after cgroup.kill\n", stderr);
+      exit(1);
+    }
+  }
+  close(events);
+  int status;
+  while (waitpid(-1, &status, 0) > 0 || errno == EINTR) {
+  }
+}
+
 int main(int argc, char** argv) {
-  int arg = 1, cgroups = 0;
+  int arg = 1, cgroups = 0, grace_ms = -1;
   for (; arg < argc && argv[arg][0] == '-' && strcmp(argv[arg], "--") != 0; arg++) {
     if (strcmp(argv[arg], "-s") == 0) {
       if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) die("floor: prctl(PR_SET_CHILD_SUBREAPER)");
     } else if (strcmp(argv[arg], "-c") == 0) {
       cgroups = 1;
+    } else if (strcmp(argv[arg], "-d") == 0 && arg + 1 < argc) {
+      grace_ms = atoi(argv[++arg]);
     } else {
       break;
     }
   }
   if (arg < argc && strcmp(argv[arg], "--") == 0) arg++;
   if (arg >= argc) {
-    fputs("usage: floor [-s] [-c] [--] PROGRAM [ARG]...\n", stderr);
+    fputs("usage: floor [-s] [-c [-d GRACE_MS]] [--] PROGRAM [ARG]...\n", stderr);
     return 2;
   }
 
@@ -139,6 +205,7 @@ int main(int argc, char** argv) {
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
       if (pid == child) {
         if (cgroups) {
+          if (grace_ms >= 0) drain(work, grace_ms);
           write_file(root, "cgroup.procs", "0");
           if (rmdir(work) != 0 || rmdir(init) != 0) die("floor: rmdir");
         }

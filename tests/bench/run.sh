@@ -6,6 +6,11 @@
 #
 # usage: tests/bench/run.sh [OPTION]...                (as root; about 6 minutes, --quick about 1)
 #   --quick           few rounds and small bursts: a smoke run, not figures to quote
+#   --scale           the "At scale" figures instead (tests/bench/scale.py: drain, --forward cgroup,
+#                     reaping flood, memory with N up to 10,000 / 50,000; about 10 minutes, --quick 2;
+#                     default --out tests/bench/results-scale.md, plot scale-drain.svg beside it;
+#                     --figures takes its letters: d drain, p profile, f forward, o orphans, m memory,
+#                     b fork bomb in the VM)
 #   --out FILE        the Markdown results (default tests/bench/results.md; raw data in FILE's .json)
 #   --cginit PATH     the static cginit to measure (default: BUILD/src/cginit, built if needed)
 #   --build DIR       meson build directory for the default cginit (default build-bench)
@@ -22,7 +27,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
-quick=0 out=$here/results.md cginit="" build=build-bench figures=1234567 no_vm=0 install=1
+quick=0 out="" cginit="" build=build-bench figures="" no_vm=0 install=1 scale=0
 usage() {
   sed -n '3,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' >&2
   exit 2
@@ -30,6 +35,7 @@ usage() {
 while (($#)); do
   case $1 in
     --quick) quick=1 ;;
+    --scale) scale=1 ;;
     --out) out=$2; shift ;;
     --cginit) cginit=$2; shift ;;
     --build) build=$2; shift ;;
@@ -42,6 +48,11 @@ while (($#)); do
   shift
 done
 say() { echo "bench: $*" >&2; }
+if ((scale)); then
+  out=${out:-$here/results-scale.md} figures=${figures:-dpfomb}
+else
+  out=${out:-$here/results.md} figures=${figures:-1234567}
+fi
 ((EUID == 0)) || { say "needs root (namespaces, cgroups)"; exit 1; }
 
 # ---- what the benchmark runs ----------------------------------------------------------------------
@@ -105,4 +116,13 @@ args=(--repo "$repo" --cginit "$cginit" --cginit-stripped "$tools/cginit.strippe
   --out "$(realpath -m "$out")" --figures "$figures")
 ((quick)) && args+=(--quick)
 ((no_vm)) && args+=(--no-vm)
-python3 "$here/bench.py" "${args[@]}"
+if ((scale)); then
+  # 10,000 processes at once, and 50,000 orphans in a row: check the limits first
+  need_pids=12000
+  [[ $(ulimit -Hu) == unlimited || $(ulimit -Hu) -ge $need_pids ]] || { say "nproc hard limit $(ulimit -Hu) < $need_pids"; exit 1; }
+  ulimit -Su "$(ulimit -Hu)"
+  (($(cat /proc/sys/kernel/pid_max) >= need_pids + 1000)) || { say "pid_max $(cat /proc/sys/kernel/pid_max) is too small"; exit 1; }
+  python3 "$here/scale.py" "${args[@]}"
+else
+  python3 "$here/bench.py" "${args[@]}"
+fi
