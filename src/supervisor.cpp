@@ -17,8 +17,8 @@
 #include "cginit/reaper.h"
 #include "cginit/signal_names.h"
 #include "cginit/sys.h"
-#include "cginit/workload.h"
 #include "cginit/text.h"
+#include "cginit/workload.h"
 
 namespace cginit {
 namespace {

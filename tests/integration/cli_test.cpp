@@ -196,7 +196,6 @@ TEST_F(CliTest, ProgramNameCannotForgeALogLine) {
   EXPECT_NE(sb.stderrText().find("x\\n"), std::string::npos) << sb.stderrText();
 }
 
-
 /// "cginit version X.Y.Z - git.<commit>\n", or "cginit version X.Y.Z\n" when `withCommit` is false
 /// (a tarball build). No std::regex: GCC 12 warns inside it under ASan.
 bool hasVersionShape(std::string_view text, bool withCommit = true) {
