@@ -270,7 +270,10 @@ void Supervisor::reapChildren() {
   }
   if (state_ == State::Running && mainStatus_) {
     startDrain();
-  } else if (state_ == State::Draining) {
+  } else if (state_ == State::Draining && !drainWatched_) {
+    // Without a readiness fd only a reap can change the answer. With one (cgroup.events),
+    // a refresh per SIGCHLD would re-read the whole tree once per batch of orphans: at
+    // N = 1,000 daemons dying of SIGTERM, 7 system calls per process instead of 3.
     checkDrained();
   }
 }
@@ -304,7 +307,9 @@ void Supervisor::startDrain() {
     report_.drain = DrainOutcome::Clean;
   }
   if (const Readiness r = workload_->readiness(); r.fd >= 0) {
-    if (auto st = loop_->watch(r.fd, r.events, [this](uint32_t) { checkDrained(); }); !st) {
+    if (auto st = loop_->watch(r.fd, r.events, [this](uint32_t) { checkDrained(); }); st) {
+      drainWatched_ = true;
+    } else {
       spdlog::error("watching the workload: {}", st.error().message);
     }
   }
@@ -324,8 +329,9 @@ void Supervisor::checkDrained() {
   const Liveness liveness = workload_->refresh();
   if (liveness == Liveness::Broken) {
     // Stop watching; the grace and kill timers end the drain.
-    if (const int fd = workload_->readiness().fd; fd >= 0) {
+    if (const int fd = workload_->readiness().fd; fd >= 0 && drainWatched_) {
       loop_->unwatch(fd);
+      drainWatched_ = false;
     }
     return;
   }

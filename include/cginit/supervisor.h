@@ -73,6 +73,8 @@ class Supervisor {
   std::optional<int> mainStatus_;
   std::optional<EventLoop::TimerId> stopTimer_;
   std::optional<EventLoop::TimerId> graceTimer_;
+  // The drain's readiness fd is watched: refresh on its events only, not after every reap.
+  bool drainWatched_ = false;
   std::optional<EventLoop::TimerId> killTimer_;
   bool reboot_ = false;
   std::chrono::steady_clock::time_point started_;
