@@ -17,7 +17,7 @@ case $(out_line pid1) in
   *) fail "PID 1 is not cginit: '$(out_line pid1)'" ;;
 esac
 expect_eq "cginit's cgroup" "$(cgroup_dir "$PODMAN_PID")" "$PODMAN_CG/init"
-expect_eq "the program's cgroup (inside)" "$(out_line cgroup)" "0::/workload"
+expect_eq "the program's cgroup (inside, its own cgroup namespace at workload/)" "$(out_line cgroup)" "0::/"
 expect_eq "workload/pids.max" "$(cat "$PODMAN_CG/workload/pids.max")" 48
 
 podman_stop

@@ -13,7 +13,7 @@ podman_detach unmask-drain --init --init-path "$CGINIT" --security-opt unmask=/s
   -e CGINIT_PIDS_MAX=32 -e CGINIT_GRACE=1s -e CGINIT_CONFIG=/out/cginit.toml \
   -- "$WORKLOAD" serve 5 daemons bomb
 expect_eq "cginit's cgroup" "$(cgroup_dir "$PODMAN_PID")" "$PODMAN_CG/init"
-expect_eq "the program's cgroup (inside)" "$(out_line cgroup)" "0::/workload"
+expect_eq "the program's cgroup (inside, its own cgroup namespace at workload/)" "$(out_line cgroup)" "0::/"
 expect_eq "workload/pids.max" "$(cat "$PODMAN_CG/workload/pids.max")" 32
 expect "pids is enabled below the container's cgroup" cg_has "$PODMAN_CG/cgroup.subtree_control" pids
 
