@@ -113,9 +113,12 @@ bool kernelLacks(const Error& err) {
 /// start inside its cgroup, `goPipe` is set: the child waits on it until the parent has moved it
 /// there. `newCgroupNs`: with clone3 into the cgroup, CLONE_NEWCGROUP (the kernel roots the
 /// namespace at the cgroup the child starts in); cleared when cginit lacks the privilege for it.
-Result<pid_t> cloneChild(int cgroupFd, bool& newCgroupNs, UniqueFd& pidfd,
+Result<pid_t> cloneChild(int cgroupFd, bool& newCgroupNs, bool moveAfterClone, UniqueFd& pidfd,
                          std::optional<Pipe>& goPipe) {
-  auto r = sys::clone3({.pidfd = true, .cgroupFd = cgroupFd, .newCgroupNs = newCgroupNs}, pidfd);
+  Result<pid_t> r =
+      moveAfterClone
+          ? Result<pid_t>(Error{ENOSYS, "clone3: the fallback was asked for"})
+          : sys::clone3({.pidfd = true, .cgroupFd = cgroupFd, .newCgroupNs = newCgroupNs}, pidfd);
   if (!r && newCgroupNs && r.error().code == EPERM) {
     r = sys::clone3({.pidfd = true, .cgroupFd = cgroupFd}, pidfd);
     if (r) {
@@ -183,7 +186,8 @@ Result<SpawnResult> spawnProgram(const SpawnRequest& request) {
 
   std::optional<Pipe> goPipe;
   bool newCgroupNs = request.newCgroupNs;
-  auto pid = cloneChild(request.cgroupFd, newCgroupNs, result.child.pidfd, goPipe);
+  auto pid =
+      cloneChild(request.cgroupFd, newCgroupNs, request.moveAfterClone, result.child.pidfd, goPipe);
   if (!pid) {
     return std::move(pid).error();
   }

@@ -24,6 +24,9 @@ struct SpawnRequest {
   /// (clone3 CLONE_INTO_CGROUP | CLONE_NEWCGROUP; the fallbacks unshare it once the child is
   /// there, before exec). The vfork path (no cgroup) never makes one.
   bool newCgroupNs = false;
+  /// TEST-ONLY: take the fallback of kernels before 5.7 (clone3 without CLONE_INTO_CGROUP, the
+  /// child waits until placeInCgroup has moved it) although the kernel could clone into it.
+  bool moveAfterClone = false;
   /// Make the child's process group the terminal's foreground group when stdin is a terminal.
   bool foreground = true;
 };
