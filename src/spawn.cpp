@@ -9,8 +9,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <optional>
+#include <string_view>
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -20,6 +22,18 @@
 
 namespace cginit {
 namespace {
+
+/// Sent by a fallback child whose unshare(CLONE_NEWCGROUP) got EPERM before it goes on to exec
+/// (never a negated errno).
+constexpr int kNoCgroupNs = INT_MIN;
+
+/// The warning when cginit may not make the program's cgroup namespace.
+void warnNoCgroupNs(std::string_view call) {
+  spdlog::warn(
+      "{}: {}: the program runs without a cgroup namespace of its own (cginit lacks "
+      "CAP_SYS_ADMIN), so it can raise its limits and leave workload/",
+      call, std::strerror(EPERM));
+}
 
 struct Pipe {
   UniqueFd read;
@@ -63,10 +77,16 @@ void prepareChild(bool foreground) {
     }
   }
   if (unshareCgroupNs && ::unshare(CLONE_NEWCGROUP) < 0) {
-    const int err = -errno;  // never run with a view of (and a way out to) the whole tree
-    ssize_t ignored = ::write(errFd, &err, sizeof err);
-    (void)ignored;
-    ::_exit(127);
+    if (errno == EPERM) {  // no CAP_SYS_ADMIN: as clone3 does, go on without, and say so
+      const int note = kNoCgroupNs;
+      ssize_t ignored = ::write(errFd, &note, sizeof note);
+      (void)ignored;
+    } else {
+      const int err = -errno;
+      ssize_t ignored = ::write(errFd, &err, sizeof err);
+      (void)ignored;
+      ::_exit(127);
+    }
   }
   prepareChild(foreground);
   ::execvp(argv[0], argv);
@@ -122,10 +142,7 @@ Result<pid_t> cloneChild(int cgroupFd, bool& newCgroupNs, bool moveAfterClone, U
   if (!r && newCgroupNs && r.error().code == EPERM) {
     r = sys::clone3({.pidfd = true, .cgroupFd = cgroupFd}, pidfd);
     if (r) {
-      spdlog::warn(
-          "clone3(CLONE_NEWCGROUP): {}: the program runs without a cgroup namespace of its own "
-          "(cginit lacks CAP_SYS_ADMIN), so it can raise its limits and leave workload/",
-          std::strerror(EPERM));
+      warnNoCgroupNs("clone3(CLONE_NEWCGROUP)");
       newCgroupNs = false;
     }
   }
@@ -221,6 +238,13 @@ Result<SpawnResult> spawnProgram(const SpawnRequest& request) {
   do {
     n = ::read(errPipe->read.get(), &err, sizeof err);
   } while (n < 0 && errno == EINTR);
+  if (n == static_cast<ssize_t>(sizeof err) && err == kNoCgroupNs) {
+    warnNoCgroupNs("unshare(CLONE_NEWCGROUP)");
+    result.cgroupNs = false;
+    do {
+      n = ::read(errPipe->read.get(), &err, sizeof err);
+    } while (n < 0 && errno == EINTR);
+  }
   if (n == static_cast<ssize_t>(sizeof err)) {
     ::waitpid(*pid, nullptr, 0);
     result.child.pidfd.reset();

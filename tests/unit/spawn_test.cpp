@@ -3,10 +3,13 @@
 #include "cginit/spawn.h"
 
 #include <fcntl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <string>
+
+#include <linux/capability.h>
 
 #include <gtest/gtest.h>
 
@@ -89,6 +92,49 @@ TEST_F(SpawnKernelTest, WithoutTheNamespaceTheProgramSeesItsRealPath) {
     EXPECT_EQ(programCgroupLine(into(cg, fd, false, fallback), tmp_.path() + "/out"),
               "0::" + name + "\n")
         << (fallback ? "fallback" : "clone3");
+  }
+}
+
+// Without CAP_SYS_ADMIN (Docker's and podman's default capabilities) the kernel refuses the
+// namespace: both paths start the program without one and say so (cgroupNs false), as the
+// report's "enforced": false needs. Checked in a forked child that drops the capability.
+TEST_F(SpawnKernelTest, WithoutCapSysAdminBothPathsStartWithoutTheNamespace) {
+  for (const bool fallback : {false, true}) {
+    TestCgroup cg(base_, "spawn-nocap");
+    ASSERT_FALSE(cg.path().empty());
+    const UniqueFd fd = openDir(cg.path());
+    const std::string out = tmp_.path() + "/out";
+    const std::string name = cg.path().substr(base_.size());
+    SpawnRequest request = into(cg, fd, true, fallback);
+    const pid_t tester = ::fork();
+    ASSERT_GE(tester, 0);
+    if (tester == 0) {
+      __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+      __user_cap_data_struct data[2]{};
+      if (::syscall(SYS_capget, &header, data) != 0) {
+        ::_exit(10);
+      }
+      data[CAP_SYS_ADMIN / 32].effective &= ~(1U << (CAP_SYS_ADMIN % 32));
+      if (::syscall(SYS_capset, &header, data) != 0) {
+        ::_exit(11);
+      }
+      request.argv = {"/bin/sh", "-c", "grep '^0::' /proc/self/cgroup >" + out};
+      request.foreground = false;
+      auto spawned = spawnProgram(request);
+      if (!spawned) {
+        ::_exit(12);
+      }
+      int status = 0;
+      if (::waitpid(spawned->child.pid, &status, 0) != spawned->child.pid || status != 0) {
+        ::_exit(13);
+      }
+      ::_exit(spawned->cgroupNs ? 14 : 0);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(tester, &status, 0), tester);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        << (fallback ? "fallback" : "clone3") << ": status " << status;
+    EXPECT_EQ(readText(out), "0::" + name + "\n") << (fallback ? "fallback" : "clone3");
   }
 }
 
