@@ -29,6 +29,8 @@ using namespace tree_detail;  // NOLINT: this module's private helpers
 
 constexpr int kEnableAttempts = 3;  // EBUSY when a process slipped into <root> meanwhile
 constexpr auto kKillFallbackTime = std::chrono::milliseconds(1000);
+/// workload/cgroup.max.descendants unless --limit sets it: no cgroup bomb.
+constexpr std::string_view kDefaultMaxDescendants = "1000";
 
 std::string joinOrNone(const std::vector<std::string>& list) {
   return list.empty() ? std::string("none") : fmt::format("{}", fmt::join(list, " "));
@@ -50,6 +52,8 @@ std::optional<uint64_t> parseCounter(std::string_view text) {
 struct Plan {
   std::vector<std::string> controllers;
   std::vector<std::pair<std::string, std::string>> writes;  // file, value
+  /// cginit's own defaults (cgroup.max.descendants): a failure is a warning, also when strict.
+  std::vector<std::pair<std::string, std::string>> defaults;
 };
 
 /// Checks pids.max and the limits against <root>/cgroup.controllers. A missing controller is an
@@ -95,6 +99,12 @@ Result<Plan> planControllers(const std::vector<std::string>& available, const Cg
       return std::move(st).error();
     }
   }
+  const bool descendantsSet =
+      std::any_of(request.limits.begin(), request.limits.end(),
+                  [](const auto& limit) { return limit.first == "cgroup.max.descendants"; });
+  if (!descendantsSet) {
+    plan.defaults.emplace_back("cgroup.max.descendants", std::string(kDefaultMaxDescendants));
+  }
   return plan;
 }
 
@@ -109,7 +119,11 @@ Result<CgroupTree> CgroupTree::setup(const CgroupRequest& request) {
   if (!fd) {
     return sysError("open", *own.directory);
   }
-  return setupAt(std::move(fd), *own.directory, request);
+  auto tree = setupAt(std::move(fd), *own.directory, request);
+  if (tree && own.mount) {
+    tree->nsdelegate_ = own.mount->nsdelegate;
+  }
+  return tree;
 }
 
 Result<CgroupTree> CgroupTree::setupAt(UniqueFd rootDir, std::string displayPath,
@@ -176,6 +190,11 @@ Status CgroupTree::build(const CgroupRequest& request) {
       spdlog::warn("{} not applied: {}", file, st.error().message);
     } else if (file == "pids.max") {
       pidsMaxWritten_ = value;
+    }
+  }
+  for (const auto& [file, value] : plan->defaults) {
+    if (auto st = workload_.write(file, value); !st) {
+      spdlog::warn("{} not applied: {}", file, st.error().message);
     }
   }
 

@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: MIT
-// Starting the program: clone3 (pidfd, straight into a cgroup) with a fork fallback, or vfork
-// when there is no cgroup to start in; then exec.
+// Starting the program: clone3 (pidfd, straight into a cgroup and its own cgroup namespace) with
+// a fork fallback, or vfork when there is no cgroup to start in; then exec.
 #include "cginit/spawn.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
+#include <cstring>
 #include <optional>
+#include <string_view>
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -18,6 +22,18 @@
 
 namespace cginit {
 namespace {
+
+/// Sent by a fallback child whose unshare(CLONE_NEWCGROUP) got EPERM before it goes on to exec
+/// (never a negated errno).
+constexpr int kNoCgroupNs = INT_MIN;
+
+/// The warning when cginit may not make the program's cgroup namespace.
+void warnNoCgroupNs(std::string_view call) {
+  spdlog::warn(
+      "{}: {}: the program runs without a cgroup namespace of its own (cginit lacks "
+      "CAP_SYS_ADMIN), so it can raise its limits and leave workload/",
+      call, std::strerror(EPERM));
+}
 
 struct Pipe {
   UniqueFd read;
@@ -45,8 +61,11 @@ void prepareChild(bool foreground) {
 }
 
 /// The child between clone and exec (own copy of memory): the exec errno goes to the parent
-/// through `errFd`.
-[[noreturn]] void childMain(char* const* argv, int errFd, int goFd, bool foreground) {
+/// through `errFd`, a failed unshare(CLONE_NEWCGROUP) as its negated errno. `unshareCgroupNs`:
+/// the fallbacks' namespace, made once the parent has placed the child in its cgroup, so that
+/// its root is that cgroup (clone3 into the cgroup makes it with CLONE_NEWCGROUP instead).
+[[noreturn]] void childMain(char* const* argv, int errFd, int goFd, bool unshareCgroupNs,
+                            bool foreground) {
   if (goFd >= 0) {
     char go = 0;
     ssize_t n;
@@ -55,6 +74,18 @@ void prepareChild(bool foreground) {
     } while (n < 0 && errno == EINTR);
     if (n != 1) {
       ::_exit(1);  // the parent could not place us in the cgroup: never run outside it
+    }
+  }
+  if (unshareCgroupNs && ::unshare(CLONE_NEWCGROUP) < 0) {
+    if (errno == EPERM) {  // no CAP_SYS_ADMIN: as clone3 does, go on without, and say so
+      const int note = kNoCgroupNs;
+      ssize_t ignored = ::write(errFd, &note, sizeof note);
+      (void)ignored;
+    } else {
+      const int err = -errno;
+      ssize_t ignored = ::write(errFd, &err, sizeof err);
+      (void)ignored;
+      ::_exit(127);
     }
   }
   prepareChild(foreground);
@@ -100,9 +131,21 @@ bool kernelLacks(const Error& err) {
 /// A child that starts in the cgroup `cgroupFd`: clone3 straight into it where the kernel can
 /// (5.7), else clone3 without it, else fork() (no clone3 before 5.3). When the child does not
 /// start inside its cgroup, `goPipe` is set: the child waits on it until the parent has moved it
-/// there.
-Result<pid_t> cloneChild(int cgroupFd, UniqueFd& pidfd, std::optional<Pipe>& goPipe) {
-  auto r = sys::clone3({.pidfd = true, .cgroupFd = cgroupFd}, pidfd);
+/// there. `newCgroupNs`: with clone3 into the cgroup, CLONE_NEWCGROUP (the kernel roots the
+/// namespace at the cgroup the child starts in); cleared when cginit lacks the privilege for it.
+Result<pid_t> cloneChild(int cgroupFd, bool& newCgroupNs, bool moveAfterClone, UniqueFd& pidfd,
+                         std::optional<Pipe>& goPipe) {
+  Result<pid_t> r =
+      moveAfterClone
+          ? Result<pid_t>(Error{ENOSYS, "clone3: the fallback was asked for"})
+          : sys::clone3({.pidfd = true, .cgroupFd = cgroupFd, .newCgroupNs = newCgroupNs}, pidfd);
+  if (!r && newCgroupNs && r.error().code == EPERM) {
+    r = sys::clone3({.pidfd = true, .cgroupFd = cgroupFd}, pidfd);
+    if (r) {
+      warnNoCgroupNs("clone3(CLONE_NEWCGROUP)");
+      newCgroupNs = false;
+    }
+  }
   if (r || !kernelLacks(r.error())) {
     return r;
   }
@@ -159,14 +202,17 @@ Result<SpawnResult> spawnProgram(const SpawnRequest& request) {
   }
 
   std::optional<Pipe> goPipe;
-  auto pid = cloneChild(request.cgroupFd, result.child.pidfd, goPipe);
+  bool newCgroupNs = request.newCgroupNs;
+  auto pid =
+      cloneChild(request.cgroupFd, newCgroupNs, request.moveAfterClone, result.child.pidfd, goPipe);
   if (!pid) {
     return std::move(pid).error();
   }
   if (*pid == 0) {
     childMain(argv.data(), errPipe->write.get(), goPipe ? goPipe->read.get() : -1,
-              request.foreground);
+              goPipe && newCgroupNs, request.foreground);
   }
+  result.cgroupNs = newCgroupNs;
   result.child.pid = *pid;
   errPipe->write.reset();
   // No setpgid() from here as well: the child makes its own group before it execs, and the
@@ -192,10 +238,21 @@ Result<SpawnResult> spawnProgram(const SpawnRequest& request) {
   do {
     n = ::read(errPipe->read.get(), &err, sizeof err);
   } while (n < 0 && errno == EINTR);
+  if (n == static_cast<ssize_t>(sizeof err) && err == kNoCgroupNs) {
+    warnNoCgroupNs("unshare(CLONE_NEWCGROUP)");
+    result.cgroupNs = false;
+    do {
+      n = ::read(errPipe->read.get(), &err, sizeof err);
+    } while (n < 0 && errno == EINTR);
+  }
   if (n == static_cast<ssize_t>(sizeof err)) {
-    result.execErrno = err;
     ::waitpid(*pid, nullptr, 0);
     result.child.pidfd.reset();
+    if (err < 0) {
+      return errnoError(-err, "unshare(CLONE_NEWCGROUP)")
+          .context("starting the program in a cgroup namespace");
+    }
+    result.execErrno = err;
     return result;
   }
   if (!result.child.pidfd) {

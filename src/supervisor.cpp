@@ -104,6 +104,15 @@ Status Supervisor::prepare() {
       spdlog::warn("not managing a cgroup, running without one: {}", err.message);
     } else {
       tree_.emplace(std::move(*tree));
+      if (!options_.workloadCgroupns) {
+        spdlog::info(
+            "--workload-cgroupns=false: the program sees the whole cgroup tree, and a root program "
+            "can raise its limits and leave workload/");
+      } else if (!tree_->nsdelegate()) {
+        spdlog::warn(
+            "cgroup2 is mounted without nsdelegate: a root program can raise its limits and leave "
+            "workload/ (the host mounts cgroup2 with nsdelegate to prevent it; systemd does)");
+      }
     }
   }
   return {};
@@ -115,6 +124,7 @@ Status Supervisor::startProgram(int& execExit) {
   if (tree_) {
     request.cgroupFd = tree_->workloadDirFd();
     request.placeInCgroup = [this](pid_t pid) { return tree_->movePidToWorkload(pid); };
+    request.newCgroupNs = options_.workloadCgroupns;
   }
   auto spawned = spawnProgram(request);
   if (!spawned) {
@@ -124,6 +134,9 @@ Status Supervisor::startProgram(int& execExit) {
     return std::move(spawned).error().context("starting " + escaped(argv_[0]));
   }
   const std::string where = tree_ ? " in " + tree_->workloadPath() : std::string();
+  if (tree_) {  // unmanaged: null, nothing cginit set to enforce
+    report_.enforced = spawned->cgroupNs && tree_->nsdelegate();
+  }
   workload_ = tree_ ? makeManagedWorkload(*std::exchange(tree_, std::nullopt))
                     : makeProcessWorkload(pid1_, spawned->child.pid);
   if (spawned->execErrno != 0) {

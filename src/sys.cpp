@@ -33,6 +33,9 @@ Result<pid_t> clone3(const CloneArgs& args, UniqueFd& pidfdOut) {
     ca.flags |= CLONE_INTO_CGROUP;
     ca.cgroup = static_cast<__u64>(static_cast<unsigned>(args.cgroupFd));
   }
+  if (args.newCgroupNs) {
+    ca.flags |= CLONE_NEWCGROUP;
+  }
   const long ret = ::syscall(SYS_clone3, &ca, sizeof ca);
   if (ret < 0) {
     return sysError("clone3");

@@ -60,6 +60,9 @@ class CgroupTree {
   const std::string& rootPath() const { return root_.path(); }
   /// The pids.max value written into workload/, empty when none was (not asked or not applied).
   const std::optional<std::string>& pidsMaxWritten() const { return pidsMaxWritten_; }
+  /// The cgroup2 mount has nsdelegate (found by setup(); false for setupAt()): a cgroup
+  /// namespace rooted at workload/ is then a delegation boundary the workload cannot cross.
+  bool nsdelegate() const { return nsdelegate_; }
   /// The controllers this tree enabled in <root>/cgroup.subtree_control.
   const std::vector<std::string>& enabledControllers() const { return enabled_; }
 
@@ -148,6 +151,7 @@ class CgroupTree {
   /// <root>/cgroup.controllers at setup: what workload/ can have interface files for.
   std::vector<std::string> available_;
   pid_t self_ = 0;  // cginit's pid, read once
+  bool nsdelegate_ = false;
   /// <root>/cgroup.subtree_control is not empty (seen or written at setup): the kernel keeps
   /// processes out of <root> then.
   bool rootHasControllers_ = false;

@@ -20,6 +20,13 @@ struct SpawnRequest {
   /// Used when the kernel cannot clone into a cgroup: called in the parent with the child's pid
   /// while the child waits before exec, so the program never runs outside its cgroup.
   std::function<Status(pid_t)> placeInCgroup;
+  /// With cgroupFd: start the child in a cgroup namespace of its own rooted at that cgroup
+  /// (clone3 CLONE_INTO_CGROUP | CLONE_NEWCGROUP; the fallbacks unshare it once the child is
+  /// there, before exec). The vfork path (no cgroup) never makes one.
+  bool newCgroupNs = false;
+  /// TEST-ONLY: take the fallback of kernels before 5.7 (clone3 without CLONE_INTO_CGROUP, the
+  /// child waits until placeInCgroup has moved it) although the kernel could clone into it.
+  bool moveAfterClone = false;
   /// Make the child's process group the terminal's foreground group when stdin is a terminal.
   bool foreground = true;
 };
@@ -34,6 +41,8 @@ struct SpawnResult {
   Child child;
   /// The exec errno when the program could not be executed (the child is already reaped then).
   int execErrno = 0;
+  /// The child runs in a cgroup namespace of its own (asked for, and cginit was allowed to).
+  bool cgroupNs = false;
 };
 
 /// Starts the program in its own process group with a clean signal state and returns once it has

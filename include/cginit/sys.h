@@ -15,8 +15,9 @@ namespace cginit::sys {
 
 /// Arguments for clone3(); only what spawn needs.
 struct CloneArgs {
-  bool pidfd = false;  // CLONE_PIDFD
-  int cgroupFd = -1;   // CLONE_INTO_CGROUP when >= 0
+  bool pidfd = false;        // CLONE_PIDFD
+  int cgroupFd = -1;         // CLONE_INTO_CGROUP when >= 0
+  bool newCgroupNs = false;  // CLONE_NEWCGROUP: rooted at the child's cgroup (cgroupFd's)
 };
 
 /// clone3() as a fork: returns 0 in the child, the child's pid in the parent. `pidfdOut` receives

@@ -79,12 +79,14 @@ TEST_F(CgroupModeTest, AutoWithAMissingControllerWarnsAndStillManages) {
   }
   const std::string cg = sb.cgroup().path();
   ASSERT_TRUE(startRecorder(sb, RunSpec(Mode::Pid1, {"--pids-max", "10"}).withCgroupNamespace()));
-  EXPECT_EQ(sb.stdoutText(), "0::/workload\n");
+  EXPECT_EQ(sb.stdoutText(), "0::/\n") << "the program in a cgroup namespace rooted at workload/";
   EXPECT_EQ(subCgroups(cg), (std::vector<std::string>{"init", "workload"}));
   EXPECT_EQ(procsIn(cg + "/init"), std::vector<pid_t>{sb.pid()});
   const auto lines = sb.stderrLines();
-  EXPECT_EQ(linesContaining(lines, "[warning]"), 1u) << sb.stderrText();
+  // The host's cgroup2 has no nsdelegate: that is the other warning.
+  EXPECT_EQ(linesContaining(lines, "[warning]"), 2u) << sb.stderrText();
   EXPECT_EQ(linesContaining(lines, "controller pids"), 1u) << sb.stderrText();
+  EXPECT_EQ(linesContaining(lines, "without nsdelegate"), 1u) << sb.stderrText();
   ASSERT_TRUE(sb.signal(SIGTERM));
   EXPECT_EQ(sb.wait(5s), ExitStatus::exited(0)) << sb.stderrText();
   EXPECT_EQ(subCgroups(cg), std::vector<std::string>{});
@@ -133,8 +135,7 @@ TEST_F(CgroupModeTest, RequiredWithoutCgroupNamespaceManagesItsOwnCgroup) {
   const std::string reportFile = sb.file("report.json");
   ASSERT_TRUE(
       startRecorder(sb, RunSpec(Mode::Pid1, {"--cgroup", "required", "--report", reportFile})));
-  const std::string name = cg.substr(cgroupRoot().size());
-  EXPECT_EQ(sb.stdoutText(), "0::" + name + "/workload\n");
+  EXPECT_EQ(sb.stdoutText(), "0::/\n") << "the program in a cgroup namespace rooted at workload/";
   EXPECT_EQ(procsIn(cg + "/init"), std::vector<pid_t>{sb.pid()});
   EXPECT_EQ(procsIn(cg), std::vector<pid_t>{});
   ASSERT_TRUE(sb.signal(SIGTERM));
@@ -143,6 +144,89 @@ TEST_F(CgroupModeTest, RequiredWithoutCgroupNamespaceManagesItsOwnCgroup) {
   const auto report = parseJson(readFile(reportFile).value_or(""));
   ASSERT_TRUE(report) << readFile(reportFile).value_or("(no report)");
   EXPECT_EQ(report->stringAt("cgroup"), cg);
+}
+
+// The host's cgroup2 mount has nsdelegate (then the VM tier's no-nsdelegate variant covers this).
+bool hostHasNsdelegate() {
+  for (const std::string& line : fileLines("/proc/self/mountinfo")) {
+    if (line.find(" - cgroup2 ") != std::string::npos &&
+        line.find("nsdelegate") != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/// The report's `enforced`: "true", "false", "null", or "" when missing or of another kind.
+std::string enforcedOf(const Json& report) {
+  const Json* v = report.find("enforced");
+  if (v == nullptr) {
+    return "";
+  }
+  if (v->kind == Json::Kind::Null) {
+    return "null";
+  }
+  return v->kind == Json::Kind::Bool ? (v->boolean ? "true" : "false") : "";
+}
+
+// Issue 12: the program starts in a cgroup namespace rooted at workload/ (it reads "0::/");
+// without nsdelegate one warning at start says that a root program can lift its limits, and the
+// report says "enforced": false. workload/ gets cgroup.max.descendants 1000.
+TEST_F(CgroupModeTest, WorkloadCgroupnsWithoutNsdelegateWarnsOnceAndIsNotEnforced) {
+  if (hostHasNsdelegate()) {
+    GTEST_SKIP() << "cgroup2 has nsdelegate here (the VM tier's no-nsdelegate variant covers it)";
+  }
+  Sandbox sb;
+  const std::string cg = sb.cgroup().path();
+  const std::string reportFile = sb.file("report.json");
+  ASSERT_TRUE(startRecorder(sb, RunSpec(Mode::Pid1, {"--report", reportFile})));
+  EXPECT_EQ(sb.stdoutText(), "0::/\n") << sb.stderrText();
+  EXPECT_EQ(readFile(cg + "/workload/cgroup.max.descendants"), "1000\n");
+  const auto lines = sb.stderrLines();
+  EXPECT_EQ(linesContaining(lines, "[warning]"), 1u) << sb.stderrText();
+  EXPECT_EQ(linesContaining(lines, "without nsdelegate"), 1u) << sb.stderrText();
+  ASSERT_TRUE(sb.signal(SIGTERM));
+  EXPECT_EQ(sb.wait(5s), ExitStatus::exited(0)) << sb.stderrText();
+  const auto report = parseJson(readFile(reportFile).value_or(""));
+  ASSERT_TRUE(report) << readFile(reportFile).value_or("(no report)");
+  EXPECT_EQ(enforcedOf(*report), "false");
+  EXPECT_EQ(subCgroups(cg), std::vector<std::string>{});
+}
+
+// --workload-cgroupns=false: no namespace, the program reads its real path; no nsdelegate
+// warning (an info line says what was given up instead), and "enforced": false either way.
+TEST_F(CgroupModeTest, WorkloadCgroupnsFalseLeavesTheProgramItsRealPath) {
+  Sandbox sb;
+  const std::string cg = sb.cgroup().path();
+  const std::string reportFile = sb.file("report.json");
+  ASSERT_TRUE(startRecorder(
+      sb, RunSpec(Mode::Pid1, {"--workload-cgroupns=false", "--report", reportFile, "-v"})));
+  const std::string name = cg.substr(cgroupRoot().size());
+  EXPECT_EQ(sb.stdoutText(), "0::" + name + "/workload\n") << sb.stderrText();
+  const auto lines = sb.stderrLines();
+  EXPECT_EQ(linesContaining(lines, "nsdelegate"), 0u) << sb.stderrText();
+  EXPECT_EQ(linesContaining(lines, "--workload-cgroupns=false"), 1u) << sb.stderrText();
+  ASSERT_TRUE(sb.signal(SIGTERM));
+  EXPECT_EQ(sb.wait(5s), ExitStatus::exited(0)) << sb.stderrText();
+  const auto report = parseJson(readFile(reportFile).value_or(""));
+  ASSERT_TRUE(report) << readFile(reportFile).value_or("(no report)");
+  EXPECT_EQ(enforcedOf(*report), "false");
+}
+
+// Unmanaged (--cgroup off): no namespace (the program keeps the container's view) and nothing
+// cginit set to enforce: "enforced": null, no nsdelegate warning.
+TEST_F(CgroupModeTest, UnmanagedHasNoCgroupnsAndEnforcedNull) {
+  Sandbox sb;
+  const std::string reportFile = sb.file("report.json");
+  ASSERT_TRUE(startRecorder(
+      sb, RunSpec(Mode::Pid1, {"--cgroup", "off", "--report", reportFile}).withCgroupNamespace()));
+  EXPECT_EQ(sb.stdoutText(), "0::/\n");
+  EXPECT_EQ(linesContaining(sb.stderrLines(), "nsdelegate"), 0u) << sb.stderrText();
+  ASSERT_TRUE(sb.signal(SIGTERM));
+  EXPECT_EQ(sb.wait(5s), ExitStatus::exited(0)) << sb.stderrText();
+  const auto report = parseJson(readFile(reportFile).value_or(""));
+  ASSERT_TRUE(report) << readFile(reportFile).value_or("(no report)");
+  EXPECT_EQ(enforcedOf(*report), "null");
 }
 
 }  // namespace

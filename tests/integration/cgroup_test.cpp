@@ -103,8 +103,8 @@ TEST_F(CgroupTest, LayoutCginitAloneInInitProgramTreeInWorkload) {
   const auto daemon = sb.hostPidFromFile(daemonFile + ".pid");
   ASSERT_TRUE(program && daemon) << sb.stderrText();
 
-  // Inside: the program sees itself in /workload.
-  EXPECT_EQ(sb.stdoutText(), "0::/workload\n");
+  // Inside: the program is at the root of its own cgroup namespace, workload/.
+  EXPECT_EQ(sb.stdoutText(), "0::/\n");
   // Outside: the cgroup.procs files of the test cgroup.
   EXPECT_EQ(subCgroups(cg), (std::vector<std::string>{"init", "workload"}));
   EXPECT_EQ(procsIn(cg), std::vector<pid_t>{}) << "<root> must be empty";

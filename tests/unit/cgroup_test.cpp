@@ -530,6 +530,25 @@ TEST_F(CgroupFakeTest, EnablesPidsEvenWithoutPidsMaxForThePeakAndEvents) {
   EXPECT_EQ(readText(root + "/workload/pids.max"), "");
 }
 
+// Issue 12: no cgroup bomb by default; --limit cgroup.max.descendants replaces the default.
+TEST_F(CgroupFakeTest, WorkloadGetsMaxDescendants1000UnlessALimitSetsIt) {
+  const std::string root = fakeRoot("pids");
+  {
+    auto tree = CgroupTree::setupAt(openDir(root), root, {});
+    ASSERT_TRUE(tree) << tree.error().message;
+    EXPECT_EQ(readText(root + "/workload/cgroup.max.descendants"), "1000");
+  }
+  const std::string other = tmp_.path() + "/other";
+  makeFakeCgroup(other, "pids");
+  makeFakeCgroup(other + "/init");
+  makeFakeCgroup(other + "/workload");
+  CgroupRequest request;
+  request.limits = {{"cgroup.max.descendants", "7"}};
+  auto tree = CgroupTree::setupAt(openDir(other), other, request);
+  ASSERT_TRUE(tree) << tree.error().message;
+  EXPECT_EQ(readText(other + "/workload/cgroup.max.descendants"), "7");
+}
+
 TEST_F(CgroupFakeTest, MissingLimitControllerWarnsInAutoModeAndSkipsOnlyThatLimit) {
   const std::string root = fakeRoot("pids");
   LogCapture log;

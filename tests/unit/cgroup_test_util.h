@@ -121,6 +121,7 @@ inline void makeFakeCgroup(const std::string& dir, const std::string& controller
   writeText(dir + "/cgroup.procs", "");
   writeText(dir + "/cgroup.controllers", controllers + "\n");
   writeText(dir + "/cgroup.subtree_control", "\n");
+  writeText(dir + "/cgroup.max.descendants", "");
 }
 
 /// A forked child that waits in pause() with default signal handling; killed and reaped on

@@ -16,7 +16,7 @@ case $(out_line pid1) in
 esac
 expect_eq "the program's container variable" "$(out_line env)" container=systemd-nspawn
 expect_eq "cginit's cgroup" "$(cgroup_dir "$NSP_PID1")" "$NSP_PAYLOAD/init"
-expect_eq "the program's cgroup (inside)" "$(out_line cgroup)" "0::/workload"
+expect_eq "the program's cgroup (inside, its own cgroup namespace at workload/)" "$(out_line cgroup)" "0::/"
 expect "nspawn delegated pids to the container" cg_has "$NSP_PAYLOAD/cgroup.controllers" pids
 expect "cginit enabled pids below the container's root" \
   cg_has "$NSP_PAYLOAD/cgroup.subtree_control" pids

@@ -15,7 +15,7 @@ case $(out_line pid1) in
 esac
 expect_eq "the program's container variable" "$(out_line env)" container=systemd-nspawn
 expect_eq "cginit's cgroup" "$(cgroup_dir "$NSP_PID1")" "$NSP_PAYLOAD/init"
-expect_eq "the program's cgroup (inside)" "$(out_line cgroup)" "0::/workload"
+expect_eq "the program's cgroup (inside, its own cgroup namespace at workload/)" "$(out_line cgroup)" "0::/"
 expect_eq "payload/workload/pids.max" "$(cat "$NSP_PAYLOAD/workload/pids.max")" 24
 
 nspawn_kill TERM "$NSP_PID"
