@@ -49,11 +49,7 @@ void prepareChild(bool foreground) {
 [[noreturn]] void childMain(char* const* argv, int errFd, int goFd, bool foreground) {
   if (goFd >= 0) {
     char go = 0;
-    ssize_t n;
-    do {
-      n = ::read(goFd, &go, 1);
-    } while (n < 0 && errno == EINTR);
-    if (n != 1) {
+    if (sys::readRetry(goFd, &go, 1) != 1) {
       ::_exit(1);  // the parent could not place us in the cgroup: never run outside it
     }
   }
@@ -188,10 +184,7 @@ Result<SpawnResult> spawnProgram(const SpawnRequest& request) {
   }
 
   int err = 0;
-  ssize_t n;
-  do {
-    n = ::read(errPipe->read.get(), &err, sizeof err);
-  } while (n < 0 && errno == EINTR);
+  const ssize_t n = sys::readRetry(errPipe->read.get(), &err, sizeof err);
   if (n == static_cast<ssize_t>(sizeof err)) {
     result.execErrno = err;
     ::waitpid(*pid, nullptr, 0);
