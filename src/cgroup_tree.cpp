@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -18,6 +17,7 @@
 #include "cginit/options.h"
 #include "cginit/proc.h"
 #include "cginit/sys.h"
+#include "cginit/text.h"
 
 #include "cgroup_tree_helpers.h"
 
@@ -38,12 +38,7 @@ std::optional<uint64_t> parseCounter(std::string_view text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
     text.remove_suffix(1);
   }
-  uint64_t value = 0;
-  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
-    return std::nullopt;
-  }
-  return value;
+  return parseInt<uint64_t>(text);
 }
 
 /// The controllers to enable in <root> and the files to write into workload/.
