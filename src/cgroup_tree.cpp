@@ -41,6 +41,30 @@ std::optional<uint64_t> parseCounter(std::string_view text) {
   return parseInt<uint64_t>(text);
 }
 
+/// What the kernel holds in pids.max after `written` went in: the report shows that, not what
+/// was asked for. Only "max" or plain decimal counts (anything else could not go into the JSON
+/// as it is); when the file cannot be read back, nothing.
+std::optional<std::string> readBackPidsMax(const Cgroup& workload, const std::string& written) {
+  auto text = workload.read("pids.max");
+  if (!text) {
+    spdlog::warn("pids.max was written as {} but cannot be read back: {}", written,
+                 text.error().message);
+    return std::nullopt;
+  }
+  std::string_view held = *text;
+  while (!held.empty() && (held.back() == '\n' || held.back() == ' ')) {
+    held.remove_suffix(1);
+  }
+  if (held != "max" && !parsePlainDecimal(held)) {
+    spdlog::warn("pids.max reads back as {}, which is neither a number nor max", quoted(held));
+    return std::nullopt;
+  }
+  if (held != written) {
+    spdlog::warn("pids.max was written as {} but the kernel holds {}", written, held);
+  }
+  return std::string(held);
+}
+
 /// The controllers to enable in <root> and the files to write into workload/.
 struct Plan {
   std::vector<std::string> controllers;
@@ -170,7 +194,7 @@ Status CgroupTree::build(const CgroupRequest& request) {
       }
       spdlog::warn("{} not applied: {}", file, st.error().message);
     } else if (file == "pids.max") {
-      pidsMaxWritten_ = value;
+      pidsMaxWritten_ = readBackPidsMax(workload_, value);
     }
   }
 

@@ -58,7 +58,8 @@ class CgroupTree {
   std::string workloadPath() const { return workload_.path(); }
   /// The filesystem path of <root>.
   const std::string& rootPath() const { return root_.path(); }
-  /// The pids.max value written into workload/, empty when none was (not asked or not applied).
+  /// workload/'s pids.max as the kernel holds it, read back after the write ("max" or plain
+  /// decimal); empty when none was written (not asked, not applied) or it could not be read back.
   const std::optional<std::string>& pidsMaxWritten() const { return pidsMaxWritten_; }
   /// The controllers this tree enabled in <root>/cgroup.subtree_control.
   const std::vector<std::string>& enabledControllers() const { return enabled_; }
