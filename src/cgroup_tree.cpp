@@ -197,6 +197,15 @@ Status CgroupTree::build(const CgroupRequest& request) {
       pidsMaxWritten_ = readBackPidsMax(workload_, value);
     }
   }
+  // `docker exec` (runc) puts its processes into init/ beside cginit, where workload/'s pids.max
+  // does not reach them; nothing tells cginit when one arrives (init/ stays populated), so they
+  // get a budget of their own instead of being moved. Moving into init/ ignores pids.max.
+  if (pidsMaxWritten_ && *pidsMaxWritten_ != "max") {
+    if (auto st = init_.write("pids.max", std::to_string(kInitPidsBudget)); !st) {
+      spdlog::warn("init/pids.max not applied, processes that join init/ are not limited: {}",
+                   st.error().message);
+    }
+  }
 
   auto events = workload_.openFile("cgroup.events");
   if (!events) {

@@ -16,6 +16,10 @@
 
 namespace cginit {
 
+/// pids.max of init/ whenever workload/ gets a numeric pids.max: cginit itself (one task) and the
+/// processes that a container engine adds there (`docker exec`), so that those are capped too.
+inline constexpr int kInitPidsBudget = 64;
+
 /// What CgroupTree::setup() is asked to do; plain values, no Options.
 struct CgroupRequest {
   /// Every limit must apply: a missing controller or a failed limit write is a reason not to

@@ -469,6 +469,7 @@ class CgroupFakeTest : public ::testing::Test {
     for (const char* file : {"pids.max", "memory.max", "cpu.max"}) {
       writeText(root + "/workload/" + file, "");
     }
+    writeText(root + "/init/pids.max", "");
     return root;
   }
 
@@ -518,6 +519,8 @@ TEST_F(CgroupFakeTest, WritesPidsMaxAndLimitsAndEnablesControllersInOneWrite) {
   ASSERT_TRUE(tree) << tree.error().message;
   EXPECT_EQ(readText(root + "/workload/pids.max"), "64");
   EXPECT_EQ(tree->pidsMaxWritten(), "64") << "what pids.max reads back";
+  EXPECT_EQ(readText(root + "/init/pids.max"), std::to_string(kInitPidsBudget))
+      << "processes that join init/ (docker exec) are capped too";
   EXPECT_EQ(readText(root + "/workload/memory.max"), "512M");
   EXPECT_EQ(readText(root + "/workload/cpu.max"), "50000 100000");
   EXPECT_EQ(readText(root + "/cgroup.subtree_control"), "+pids +memory +cpu");
@@ -532,6 +535,7 @@ TEST_F(CgroupFakeTest, PidsMaxIsReadBack) {
   auto tree = CgroupTree::setupAt(openDir(root), root, request);
   ASSERT_TRUE(tree) << tree.error().message;
   EXPECT_EQ(tree->pidsMaxWritten(), "max");
+  EXPECT_EQ(readText(root + "/init/pids.max"), "") << "no budget where workload/ has none";
 }
 
 // Written, but not readable back: the report shows no pids_max rather than a guess.
@@ -557,6 +561,7 @@ TEST_F(CgroupFakeTest, EnablesPidsEvenWithoutPidsMaxForThePeakAndEvents) {
   ASSERT_TRUE(tree);
   EXPECT_EQ(readText(root + "/cgroup.subtree_control"), "+pids");
   EXPECT_EQ(readText(root + "/workload/pids.max"), "");
+  EXPECT_EQ(readText(root + "/init/pids.max"), "");
 }
 
 TEST_F(CgroupFakeTest, MissingLimitControllerWarnsInAutoModeAndSkipsOnlyThatLimit) {
