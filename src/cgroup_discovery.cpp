@@ -18,10 +18,12 @@
 
 namespace cginit {
 
+// What works on every release first: Docker before 28.0 (Debian 12 ships 20.10) rejects
+// writable-cgroups with "invalid --security-opt".
 const char* const kWritableHint =
-    "give the container a writable cgroup (docker: --security-opt writable-cgroups=true; "
-    "podman: --security-opt unmask=/sys/fs/cgroup or --systemd=always; docker or podman: "
-    "--privileged), or use --cgroup off";
+    "give the container a writable cgroup (docker: --privileged --cgroupns=private, or from "
+    "Docker 28.0 on --security-opt writable-cgroups=true; podman: --security-opt "
+    "unmask=/sys/fs/cgroup, --systemd=always or --privileged), or use --cgroup off";
 
 namespace {
 

@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -18,6 +17,7 @@
 #include "cginit/options.h"
 #include "cginit/proc.h"
 #include "cginit/sys.h"
+#include "cginit/text.h"
 
 #include "cgroup_tree_helpers.h"
 
@@ -40,12 +40,31 @@ std::optional<uint64_t> parseCounter(std::string_view text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
     text.remove_suffix(1);
   }
-  uint64_t value = 0;
-  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
+  return parseInt<uint64_t>(text);
+}
+
+/// What the kernel holds in pids.max after `written` went in: the report shows that, not what
+/// was asked for. Only "max" or plain decimal counts (anything else could not go into the JSON
+/// as it is); when the file cannot be read back, nothing.
+std::optional<std::string> readBackPidsMax(const Cgroup& workload, const std::string& written) {
+  auto text = workload.read("pids.max");
+  if (!text) {
+    spdlog::warn("pids.max was written as {} but cannot be read back: {}", written,
+                 text.error().message);
     return std::nullopt;
   }
-  return value;
+  std::string_view held = *text;
+  while (!held.empty() && (held.back() == '\n' || held.back() == ' ')) {
+    held.remove_suffix(1);
+  }
+  if (held != "max" && !parsePlainDecimal(held)) {
+    spdlog::warn("pids.max reads back as {}, which is neither a number nor max", quoted(held));
+    return std::nullopt;
+  }
+  if (held != written) {
+    spdlog::warn("pids.max was written as {} but the kernel holds {}", written, held);
+  }
+  return std::string(held);
 }
 
 /// The controllers to enable in <root> and the files to write into workload/.
@@ -189,7 +208,16 @@ Status CgroupTree::build(const CgroupRequest& request) {
       }
       spdlog::warn("{} not applied: {}", file, st.error().message);
     } else if (file == "pids.max") {
-      pidsMaxWritten_ = value;
+      pidsMaxWritten_ = readBackPidsMax(workload_, value);
+    }
+  }
+  // `docker exec` (runc) puts its processes into init/ beside cginit, where workload/'s pids.max
+  // does not reach them; nothing tells cginit when one arrives (init/ stays populated), so they
+  // get a budget of their own instead of being moved. Moving into init/ ignores pids.max.
+  if (pidsMaxWritten_ && *pidsMaxWritten_ != "max") {
+    if (auto st = init_.write("pids.max", std::to_string(kInitPidsBudget)); !st) {
+      spdlog::warn("init/pids.max not applied, processes that join init/ are not limited: {}",
+                   st.error().message);
     }
   }
   for (const auto& [file, value] : plan->defaults) {

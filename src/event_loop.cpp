@@ -11,6 +11,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "cginit/sys.h"
+
 namespace cginit {
 
 Result<std::unique_ptr<EventLoop>> EventLoop::create() {
@@ -88,11 +90,8 @@ void EventLoop::cancelTimer(TimerId id) {
 Status EventLoop::run() {
   std::array<epoll_event, 16> events;
   while (!stopped_) {
-    const int n = ::epoll_wait(epfd_.get(), events.data(), static_cast<int>(events.size()), -1);
+    const int n = sys::epollWait(epfd_.get(), events.data(), static_cast<int>(events.size()));
     if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
       return sysError("epoll_wait");
     }
     spdlog::trace("event loop woke up with {} event(s)", n);

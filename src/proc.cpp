@@ -6,13 +6,13 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
 #include <string>
 #include <utility>
 
 #include <fmt/format.h>
 
 #include "cginit/sys.h"
+#include "cginit/text.h"
 
 namespace cginit {
 
@@ -32,10 +32,8 @@ std::optional<pid_t> parseStatParent(std::string_view stat) {
     return std::nullopt;
   }
   rest.remove_prefix(space + 1);
-  pid_t ppid = 0;
-  const auto [ptr, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), ppid);
-  if (ec != std::errc() || ptr == rest.data() || ppid < 0 ||
-      (ptr != rest.data() + rest.size() && *ptr != ' ')) {
+  const auto ppid = parseInt<pid_t>(rest.substr(0, rest.find(' ')));
+  if (!ppid || *ppid < 0) {
     return std::nullopt;
   }
   return ppid;
@@ -70,12 +68,11 @@ Result<std::vector<pid_t>> parseChildList(std::string_view text) {
     const auto end = text.find_first_of(" \n");
     const std::string_view word = text.substr(0, end);
     if (!word.empty()) {
-      pid_t pid = 0;
-      const auto [ptr, ec] = std::from_chars(word.data(), word.data() + word.size(), pid);
-      if (ec != std::errc() || ptr != word.data() + word.size() || pid <= 0) {
+      const auto pid = parseInt<pid_t>(word);
+      if (!pid || *pid <= 0) {
         return Error{0, "invalid pid '" + std::string(word) + "' in a children list"};
       }
-      pids.push_back(pid);
+      pids.push_back(*pid);
     }
     if (end == std::string_view::npos) {
       break;
@@ -99,9 +96,8 @@ std::optional<pid_t> parseStatusTgid(std::string_view status) {
       while (!line.empty() && (line.front() == '\t' || line.front() == ' ')) {
         line.remove_prefix(1);
       }
-      pid_t tgid = 0;
-      const auto [ptr, ec] = std::from_chars(line.data(), line.data() + line.size(), tgid);
-      if (ec != std::errc() || ptr != line.data() + line.size() || tgid <= 0) {
+      const auto tgid = parseInt<pid_t>(line);
+      if (!tgid || *tgid <= 0) {
         return std::nullopt;
       }
       return tgid;

@@ -6,21 +6,20 @@
 
 #include <cerrno>
 
+#include "cginit/sys.h"
+
 namespace cginit {
 
 Result<bool> reapAll(const std::function<void(pid_t, int)>& onReaped) {
   for (;;) {
     int status = 0;
-    const pid_t pid = ::waitpid(-1, &status, WNOHANG);
+    const pid_t pid = sys::waitAnyNoHang(&status);
     if (pid > 0) {
       onReaped(pid, status);
       continue;
     }
     if (pid == 0) {
       return false;  // children are left, none has exited yet
-    }
-    if (errno == EINTR) {
-      continue;
     }
     if (errno == ECHILD) {
       return true;

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "cginit/cgroup_paths.h"
 #include "cginit/signal_names.h"
 #include "cginit/sys.h"
 #include "cginit/text.h"
@@ -73,7 +74,8 @@ std::string toJson(const ExitReport& r) {
   forwarded += "}";
   std::string pidsMax = "null";
   if (r.pidsMax) {
-    pidsMax = *r.pidsMax == "max" ? jsonString("max") : *r.pidsMax;
+    // A JSON number only where it is one: anything else ("0x10", "010") as a string.
+    pidsMax = parsePlainDecimal(*r.pidsMax) ? *r.pidsMax : jsonString(*r.pidsMax);
   }
   return fmt::format(
       "{{\"exit_code\": {}, \"signal\": {}, \"main_pid\": {}, \"duration_ms\": {}, \"reaped\": {}, "

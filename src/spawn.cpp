@@ -68,11 +68,7 @@ void prepareChild(bool foreground) {
                             bool foreground) {
   if (goFd >= 0) {
     char go = 0;
-    ssize_t n;
-    do {
-      n = ::read(goFd, &go, 1);
-    } while (n < 0 && errno == EINTR);
-    if (n != 1) {
+    if (sys::readRetry(goFd, &go, 1) != 1) {
       ::_exit(1);  // the parent could not place us in the cgroup: never run outside it
     }
   }
@@ -234,16 +230,11 @@ Result<SpawnResult> spawnProgram(const SpawnRequest& request) {
   }
 
   int err = 0;
-  ssize_t n;
-  do {
-    n = ::read(errPipe->read.get(), &err, sizeof err);
-  } while (n < 0 && errno == EINTR);
+  ssize_t n = sys::readRetry(errPipe->read.get(), &err, sizeof err);
   if (n == static_cast<ssize_t>(sizeof err) && err == kNoCgroupNs) {
     warnNoCgroupNs("unshare(CLONE_NEWCGROUP)");
     result.cgroupNs = false;
-    do {
-      n = ::read(errPipe->read.get(), &err, sizeof err);
-    } while (n < 0 && errno == EINTR);
+    n = sys::readRetry(errPipe->read.get(), &err, sizeof err);
   }
   if (n == static_cast<ssize_t>(sizeof err)) {
     ::waitpid(*pid, nullptr, 0);

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -185,6 +186,30 @@ Result<size_t> read(int fd, char* buffer, size_t size, std::string_view name) {
       return sysError("read", name);
     }
   }
+}
+
+ssize_t readRetry(int fd, void* buffer, size_t size) {
+  ssize_t n;
+  do {
+    n = ::read(fd, buffer, size);
+  } while (n < 0 && errno == EINTR);
+  return n;
+}
+
+int epollWait(int epfd, epoll_event* events, int maxEvents) {
+  int n;
+  do {
+    n = ::epoll_wait(epfd, events, maxEvents, -1);
+  } while (n < 0 && errno == EINTR);
+  return n;
+}
+
+pid_t waitAnyNoHang(int* status) {
+  pid_t pid;
+  do {
+    pid = ::waitpid(-1, status, WNOHANG);
+  } while (pid < 0 && errno == EINTR);
+  return pid;
 }
 
 }  // namespace cginit::sys

@@ -16,6 +16,10 @@
 
 namespace cginit {
 
+/// pids.max of init/ whenever workload/ gets a numeric pids.max: cginit itself (one task) and the
+/// processes that a container engine adds there (`docker exec`), so that those are capped too.
+inline constexpr int kInitPidsBudget = 64;
+
 /// What CgroupTree::setup() is asked to do; plain values, no Options.
 struct CgroupRequest {
   /// Every limit must apply: a missing controller or a failed limit write is a reason not to
@@ -58,7 +62,8 @@ class CgroupTree {
   std::string workloadPath() const { return workload_.path(); }
   /// The filesystem path of <root>.
   const std::string& rootPath() const { return root_.path(); }
-  /// The pids.max value written into workload/, empty when none was (not asked or not applied).
+  /// workload/'s pids.max as the kernel holds it, read back after the write ("max" or plain
+  /// decimal); empty when none was written (not asked, not applied) or it could not be read back.
   const std::optional<std::string>& pidsMaxWritten() const { return pidsMaxWritten_; }
   /// The cgroup2 mount has nsdelegate (found by setup(); false for setupAt()): a cgroup
   /// namespace rooted at workload/ is then a delegation boundary the workload cannot cross.

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The only place with raw syscall() and EINTR loops: clone3, pidfds, whole-file reads and writes.
+// The only place with raw syscall() and EINTR loops: clone3, pidfds, whole-file reads and writes,
+// epoll_wait, waitpid.
 #pragma once
 
 #include <sys/types.h>
@@ -10,6 +11,8 @@
 
 #include "cginit/result.h"
 #include "cginit/unique_fd.h"
+
+struct epoll_event;
 
 namespace cginit::sys {
 
@@ -65,5 +68,16 @@ Status writeAll(int fd, std::string_view data);
 /// read(2) retrying EINTR: the byte count, 0 at the end. `name` is for the message
 /// ("read NAME: errno text").
 Result<size_t> read(int fd, char* buffer, size_t size, std::string_view name = {});
+
+/// read(2) retrying EINTR, as the system call: the byte count, or -1 with errno set. Allocates
+/// nothing and consults no fault plan, so the child between clone and exec may call it.
+ssize_t readRetry(int fd, void* buffer, size_t size);
+
+/// epoll_wait(2) without a timeout, retrying EINTR: the event count, or -1 with errno set.
+int epollWait(int epfd, epoll_event* events, int maxEvents);
+
+/// waitpid(-1, status, WNOHANG) retrying EINTR: as the system call (0 while children are left
+/// that have not exited, -1 with ECHILD when none is left).
+pid_t waitAnyNoHang(int* status);
 
 }  // namespace cginit::sys

@@ -109,6 +109,13 @@ TEST_F(CgroupModeTest, ReadOnlyCgroupfsAutoRunsLikeTini) {
   EXPECT_EQ(linesContaining(lines, "read-only"), 1u) << sb.stderrText();
   EXPECT_NE(sb.stderrText().find("writable-cgroups"), std::string::npos)
       << "the warning should say how to get a writable cgroup: " << sb.stderrText();
+  // Issue 17 item 11: Docker before 28.0 rejects writable-cgroups, so the advice names the
+  // release and leads with what works on older ones.
+  const std::string err = sb.stderrText();
+  EXPECT_NE(err.find("Docker 28.0 on --security-opt writable-cgroups=true"), std::string::npos)
+      << err;
+  EXPECT_LT(err.find("docker: --privileged"), err.find("writable-cgroups")) << err;
+  EXPECT_NE(err.find("unmask=/sys/fs/cgroup"), std::string::npos) << err;
   const auto report = parseJson(readFile(reportFile).value_or(""));
   ASSERT_TRUE(report) << readFile(reportFile).value_or("(no report)");
   EXPECT_EQ(report->integerAt("reaped"), 3);

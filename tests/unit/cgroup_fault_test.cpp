@@ -549,6 +549,7 @@ class CgroupFaultFakeTest : public ::testing::TestWithParam<int> {
     makeFakeCgroup(root_ + "/init");
     makeFakeCgroup(root_ + "/workload");
     writeText(root_ + "/workload/pids.max", "");
+    writeText(root_ + "/init/pids.max", "");
   }
   void TearDown() override { EXPECT_EQ(readText("/proc/self/cgroup"), ownCgroup_); }
 

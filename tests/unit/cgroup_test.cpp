@@ -28,6 +28,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cginit/cgroup_tree.h"
+#include "cginit/fault.h"
 #include "cginit/sys.h"
 
 #include "cgroup_test_util.h"
@@ -468,6 +469,7 @@ class CgroupFakeTest : public ::testing::Test {
     for (const char* file : {"pids.max", "memory.max", "cpu.max"}) {
       writeText(root + "/workload/" + file, "");
     }
+    writeText(root + "/init/pids.max", "");
     return root;
   }
 
@@ -516,10 +518,41 @@ TEST_F(CgroupFakeTest, WritesPidsMaxAndLimitsAndEnablesControllersInOneWrite) {
   auto tree = CgroupTree::setupAt(openDir(root), root, request);
   ASSERT_TRUE(tree) << tree.error().message;
   EXPECT_EQ(readText(root + "/workload/pids.max"), "64");
+  EXPECT_EQ(tree->pidsMaxWritten(), "64") << "what pids.max reads back";
+  EXPECT_EQ(readText(root + "/init/pids.max"), std::to_string(kInitPidsBudget))
+      << "processes that join init/ (docker exec) are capped too";
   EXPECT_EQ(readText(root + "/workload/memory.max"), "512M");
   EXPECT_EQ(readText(root + "/workload/cpu.max"), "50000 100000");
   EXPECT_EQ(readText(root + "/cgroup.subtree_control"), "+pids +memory +cpu");
   EXPECT_EQ(tree->enabledControllers(), (std::vector<std::string>{"pids", "memory", "cpu"}));
+}
+
+// Issue 17 item 6: the report shows what the kernel holds, read back after the write.
+TEST_F(CgroupFakeTest, PidsMaxIsReadBack) {
+  const std::string root = fakeRoot("pids");
+  CgroupRequest request;
+  request.pidsMax = "max";
+  auto tree = CgroupTree::setupAt(openDir(root), root, request);
+  ASSERT_TRUE(tree) << tree.error().message;
+  EXPECT_EQ(tree->pidsMaxWritten(), "max");
+  EXPECT_EQ(readText(root + "/init/pids.max"), "") << "no budget where workload/ has none";
+}
+
+// Written, but not readable back: the report shows no pids_max rather than a guess.
+TEST_F(CgroupFakeTest, PidsMaxThatCannotBeReadBackIsNotReported) {
+  const std::string root2 = fakeRoot("pids");
+  CgroupRequest request;
+  FaultPlan plan;
+  plan.fail(FaultOp::Read, "workload/pids.max", EIO, FaultPlan::kAlways);
+  ScopedFaultPlan faults(plan);
+  LogCapture log;
+  request.pidsMax = "64";
+  auto tree2 = CgroupTree::setupAt(openDir(root2), root2, request);
+  ASSERT_TRUE(tree2) << tree2.error().message;
+  EXPECT_EQ(readText(root2 + "/workload/pids.max"), "64");
+  EXPECT_EQ(tree2->pidsMaxWritten(), std::nullopt);
+  EXPECT_EQ(log.count("[warning]"), 1u) << log.text();
+  EXPECT_NE(log.text().find("cannot be read back"), std::string::npos) << log.text();
 }
 
 TEST_F(CgroupFakeTest, EnablesPidsEvenWithoutPidsMaxForThePeakAndEvents) {
@@ -528,6 +561,7 @@ TEST_F(CgroupFakeTest, EnablesPidsEvenWithoutPidsMaxForThePeakAndEvents) {
   ASSERT_TRUE(tree);
   EXPECT_EQ(readText(root + "/cgroup.subtree_control"), "+pids");
   EXPECT_EQ(readText(root + "/workload/pids.max"), "");
+  EXPECT_EQ(readText(root + "/init/pids.max"), "");
 }
 
 // Issue 12: no cgroup bomb by default; --limit cgroup.max.descendants replaces the default.

@@ -68,6 +68,20 @@ TEST(ReportTest, PidsMaxMaxIsAStringAndEnforcedFalseIsABoolean) {
   EXPECT_NE(json.find("\"drain\": \"clean\""), std::string::npos) << json;
 }
 
+// Issue 17 item 6: pids_max is a JSON number only where it is plain decimal; whatever else
+// reached the report ("0x10", "010", "+16") stays valid JSON as a string.
+TEST(ReportTest, PidsMaxThatIsNoPlainNumberIsAString) {
+  for (const char* value : {"0x10", "010", "+16", "1e3"}) {
+    ExitReport r;
+    r.pidsMax = value;
+    const std::string json = toJson(r);
+    EXPECT_NE(json.find("\"pids_max\": \"" + std::string(value) + "\""), std::string::npos) << json;
+  }
+  ExitReport r;
+  r.pidsMax = "0";
+  EXPECT_NE(toJson(r).find("\"pids_max\": 0,"), std::string::npos) << toJson(r);
+}
+
 TEST(ReportTest, StringsAreEscaped) {
   ExitReport r;
   r.cgroup = std::string("/a\"b\\c\nd\te\x01", 11);
