@@ -102,6 +102,7 @@ Status Supervisor::prepare() {
         return std::move(err).context("--cgroup required");
       }
       spdlog::warn("not managing a cgroup, running without one: {}", err.message);
+      observed_ = openObservedCgroup();
     } else {
       tree_.emplace(std::move(*tree));
     }
@@ -125,7 +126,7 @@ Status Supervisor::startProgram(int& execExit) {
   }
   const std::string where = tree_ ? " in " + tree_->workloadPath() : std::string();
   workload_ = tree_ ? makeManagedWorkload(*std::exchange(tree_, std::nullopt))
-                    : makeProcessWorkload(pid1_, spawned->child.pid);
+                    : makeProcessWorkload(pid1_, spawned->child.pid, std::exchange(observed_, {}));
   if (spawned->execErrno != 0) {
     execExit = exitCodeForExecErrno(spawned->execErrno);
     spdlog::error("{}", errnoError(spawned->execErrno, "exec", argv_[0]).message);
