@@ -93,9 +93,17 @@ class ObservedCgroup {
     last = value;
     if (pids && pidsRate_.allow()) {
       auto limit = cg_.read("pids.max");
-      std::string shown = limit ? std::string(trimmed(*limit)) : std::string("?");
-      spdlog::warn("fork refused in {}: pids.max={} reached ({} refusal(s) so far)", cg_.path(),
-                   shown, value);
+      const std::string shown = limit ? std::string(trimmed(*limit)) : std::string("?");
+      if (shown == "max") {
+        // The limit is a parent's (a pod's podPidsLimit), outside what this cgroup shows.
+        spdlog::warn(
+            "fork refused in {}: a pids.max above it reached ({} refusal(s) so far; its own "
+            "pids.max is max)",
+            cg_.path(), value);
+      } else {
+        spdlog::warn("fork refused in {}: pids.max={} reached ({} refusal(s) so far)", cg_.path(),
+                     shown, value);
+      }
     } else if (!pids && oomRate_.allow()) {
       spdlog::warn("the OOM killer killed a process in {} ({} OOM kill(s) so far)", cg_.path(),
                    value);
