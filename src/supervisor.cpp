@@ -102,6 +102,7 @@ Status Supervisor::prepare() {
         return std::move(err).context("--cgroup required");
       }
       spdlog::warn("not managing a cgroup, running without one: {}", err.message);
+      observed_ = openObservedCgroup();
     } else {
       tree_.emplace(std::move(*tree));
       if (!options_.workloadCgroupns) {
@@ -138,7 +139,7 @@ Status Supervisor::startProgram(int& execExit) {
     report_.enforced = spawned->cgroupNs && tree_->nsdelegate();
   }
   workload_ = tree_ ? makeManagedWorkload(*std::exchange(tree_, std::nullopt))
-                    : makeProcessWorkload(pid1_, spawned->child.pid);
+                    : makeProcessWorkload(pid1_, spawned->child.pid, std::exchange(observed_, {}));
   if (spawned->execErrno != 0) {
     execExit = exitCodeForExecErrno(spawned->execErrno);
     spdlog::error("{}", errnoError(spawned->execErrno, "exec", argv_[0]).message);
@@ -283,10 +284,10 @@ void Supervisor::reapChildren() {
   }
   if (state_ == State::Running && mainStatus_) {
     startDrain();
-  } else if (state_ == State::Draining && !drainWatched_) {
-    // Without a readiness fd only a reap can change the answer. With one (cgroup.events),
-    // a refresh per SIGCHLD would re-read the whole tree once per batch of orphans: at
-    // N = 1,000 daemons dying of SIGTERM, 7 system calls per process instead of 3.
+  } else if (state_ == State::Draining && (!drainWatched_ || workload_->refreshAfterReap())) {
+    // Where the readiness fd covers everything (cgroup.events), a refresh per SIGCHLD would
+    // re-read the whole tree once per batch of orphans: at N = 1,000 daemons dying of
+    // SIGTERM, 23 system calls per process instead of 5.
     checkDrained();
   }
 }

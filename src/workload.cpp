@@ -11,9 +11,11 @@
 #include <cerrno>
 #include <chrono>
 #include <string>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
+#include "cginit/cgroup_discovery.h"
 #include "cginit/proc.h"
 #include "cginit/signal_names.h"
 #include "cginit/sys.h"
@@ -41,11 +43,279 @@ class RateLimit {
 };
 
 // ---------------------------------------------------------------------------------------------
+// The observed (read-only) own cgroup: counters watched, members signalled at drain.
+
+/// cginit's own cgroup where it cannot write: pids.events and memory.events are watched (where
+/// present), and at drain every process listed in cgroup.procs (recursively) but cginit, PID 1
+/// and cginit's ancestors gets what the drain sends. Each process signalled is followed by a
+/// pidfd in an epoll set of its own, whose readiness says that one of them exited: no polling.
+class ObservedCgroup {
+ public:
+  ObservedCgroup(Cgroup cgroup, bool pid1) : cg_(std::move(cgroup)), pid1_(pid1) {
+    self_ = ::getpid();
+    epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
+    if (!epoll_) {
+      spdlog::warn("{}; processes that joined {} from outside are not waited for",
+                   sysError("epoll_create1").message, cg_.path());
+    }
+    pidsEvents_ = openCounter("pids.events", "max", lastPids_);
+    memoryEvents_ = openCounter("memory.events", "oom_kill", lastOom_);
+    spdlog::info("observing cgroup {} (read-only: nothing managed)", cg_.path());
+  }
+
+  const std::string& path() const { return cg_.path(); }
+  int epollFd() const { return epoll_.get(); }
+
+  std::vector<int> eventFds() const {
+    std::vector<int> fds;
+    for (const UniqueFd* fd : {&pidsEvents_, &memoryEvents_}) {
+      if (*fd) {
+        fds.push_back(fd->get());
+      }
+    }
+    return fds;
+  }
+
+  bool onEvent(int fd) {
+    const bool pids = fd == pidsEvents_.get();
+    const char* file = pids ? "pids.events" : "memory.events";
+    auto kv = readKeyValuesFd(fd);
+    if (!kv) {
+      warnOnce(pids ? pidsWarned_ : memoryWarned_, file, kv.error());
+      return false;  // level-triggered: a file that keeps failing would wake the loop for ever
+    }
+    const auto it = kv->find(pids ? "max" : "oom_kill");
+    const uint64_t value = it == kv->end() ? 0 : it->second;
+    uint64_t& last = pids ? lastPids_ : lastOom_;
+    if (value <= last) {
+      return true;
+    }
+    last = value;
+    if (pids && pidsRate_.allow()) {
+      auto limit = cg_.read("pids.max");
+      const std::string shown = limit ? std::string(trimmed(*limit)) : std::string("?");
+      if (shown == "max") {
+        // The limit is a parent's (a pod's podPidsLimit), outside what this cgroup shows.
+        spdlog::warn(
+            "fork refused in {}: a pids.max above it reached ({} refusal(s) so far; its own "
+            "pids.max is max)",
+            cg_.path(), value);
+      } else {
+        spdlog::warn("fork refused in {}: pids.max={} reached ({} refusal(s) so far)", cg_.path(),
+                     shown, value);
+      }
+    } else if (!pids && oomRate_.allow()) {
+      spdlog::warn("the OOM killer killed a process in {} ({} OOM kill(s) so far)", cg_.path(),
+                   value);
+    }
+    return true;
+  }
+
+  /// `signo` (SIGCONT after a polite one) to every member not yet given it; as PID 1 only
+  /// followed (kill(-1) reached them already). Returns how many were signalled.
+  size_t signalMembers(int signo, pid_t programGroup) {
+    auto pids = cg_.procsRecursive();
+    if (!pids) {
+      warnOnce(procsWarned_, "cgroup.procs", pids.error());
+      return 0;
+    }
+    if (!ancestorsKnown_) {
+      ancestorsKnown_ = true;
+      ancestors_ = ancestorsOf(self_);
+    }
+    size_t count = 0;
+    for (const pid_t pid : *pids) {
+      if (pid <= 1 || pid == self_ ||
+          std::find(ancestors_.begin(), ancestors_.end(), pid) != ancestors_.end()) {
+        continue;  // never cginit, an init or its ancestors
+      }
+      const bool polite = signo != SIGKILL;
+      if (polite && std::find(signalled_.begin(), signalled_.end(), pid) != signalled_.end()) {
+        continue;  // once is enough for the polite signal
+      }
+      if (polite) {
+        signalled_.push_back(pid);
+      }
+      // From here on the pidfd names this process, whatever reuses its pid.
+      const int pidfd = follow(pid);
+      if (pid1_ || (polite && ::getpgid(pid) == programGroup)) {
+        continue;  // reached by kill(-1) or with the program's process group
+      }
+      const auto send = [&](int sig) {
+        return pidfd >= 0 ? sys::pidfdSendSignal(pidfd, sig) : sys::kill(pid, sig);
+      };
+      if (auto st = send(signo); st) {
+        ++count;
+        if (polite) {
+          (void)send(SIGCONT);
+        }
+      } else if (st.error().code != ESRCH) {
+        spdlog::error("{}", st.error().message);
+      }
+    }
+    return count;
+  }
+
+  /// Takes the exits that the epoll set reports; true while a followed process is left.
+  bool anyFollowedLeft() {
+    if (!epoll_) {
+      return false;
+    }
+    epoll_event events[16];
+    for (;;) {
+      const int n = ::epoll_wait(epoll_.get(), events, 16, 0);
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
+      if (n <= 0) {
+        break;
+      }
+      for (int i = 0; i < n; ++i) {
+        const int fd = events[i].data.fd;
+        (void)::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+        std::erase_if(followed_, [fd](const Followed& f) { return f.pidfd.get() == fd; });
+      }
+      if (n < 16) {
+        break;
+      }
+    }
+    return !followed_.empty();
+  }
+
+  void fillReport(ExitReport& report) {
+    report.observedCgroup = cg_.path();
+    if (pidsEvents_) {
+      if (auto kv = readKeyValuesFd(pidsEvents_.get()); kv) {
+        const auto it = kv->find("max");
+        report.forkRejections = it == kv->end() ? 0 : it->second;
+      } else {
+        warnOnce(pidsWarned_, "pids.events", kv.error());
+      }
+      if (auto peak = cg_.read("pids.peak"); peak) {
+        if (const auto v = toUnsigned(trimmed(*peak))) {
+          report.pidsPeak = *v;
+        }
+      }
+    }
+    if (memoryEvents_) {
+      if (auto kv = readKeyValuesFd(memoryEvents_.get()); kv) {
+        const auto it = kv->find("oom_kill");
+        report.oomKills = it == kv->end() ? 0 : it->second;
+      } else {
+        warnOnce(memoryWarned_, "memory.events", kv.error());
+      }
+    }
+  }
+
+ private:
+  struct Followed {
+    pid_t pid;
+    UniqueFd pidfd;
+  };
+
+  static std::string_view trimmed(std::string_view text) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
+      text.remove_suffix(1);
+    }
+    return text;
+  }
+
+  static std::optional<uint64_t> toUnsigned(std::string_view text) {
+    if (text.empty()) {
+      return std::nullopt;
+    }
+    uint64_t v = 0;
+    for (const char c : text) {
+      if (c < '0' || c > '9') {
+        return std::nullopt;
+      }
+      v = v * 10 + static_cast<uint64_t>(c - '0');
+    }
+    return v;
+  }
+
+  /// The counter file open for EPOLLPRI, and `key`'s value now (later rises are warned of); an
+  /// empty fd when the file is not there (no such controller: skipped silently).
+  UniqueFd openCounter(const char* file, const char* key, uint64_t& last) {
+    if (!cg_.hasFile(file)) {
+      return {};
+    }
+    auto fd = cg_.openFile(file);
+    if (!fd) {
+      spdlog::warn("{}; not watching it", fd.error().message);
+      return {};
+    }
+    if (auto kv = readKeyValuesFd(fd->get()); kv) {
+      if (const auto it = kv->find(key); it != kv->end()) {
+        last = it->second;
+      }
+    }
+    return std::move(*fd);
+  }
+
+  void warnOnce(bool& warned, const char* file, const Error& error) {
+    if (!warned) {
+      warned = true;
+      spdlog::warn("reading {}/{}: {}; no longer reading it", cg_.path(), file, error.message);
+    }
+  }
+
+  /// Adds `pid` to the epoll set (once), so that its exit wakes the drain. Returns its pidfd,
+  /// or -1 when there is none.
+  int follow(pid_t pid) {
+    for (const Followed& f : followed_) {
+      if (f.pid == pid) {
+        return f.pidfd.get();
+      }
+    }
+    if (!epoll_) {
+      return -1;
+    }
+    auto pidfd = sys::pidfdOpen(pid);
+    if (!pidfd) {
+      return -1;  // gone already (or no pidfd on this kernel: kill() still reaches it)
+    }
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = pidfd->get();
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, pidfd->get(), &ev) != 0) {
+      spdlog::debug("{}", sysError("epoll_ctl", "pidfd of " + std::to_string(pid)).message);
+      return -1;
+    }
+    followed_.push_back(Followed{pid, std::move(*pidfd)});
+    return followed_.back().pidfd.get();
+  }
+
+  Cgroup cg_;
+  bool pid1_;
+  pid_t self_ = 0;
+  UniqueFd epoll_;
+  UniqueFd pidsEvents_;
+  UniqueFd memoryEvents_;
+  uint64_t lastPids_ = 0;
+  uint64_t lastOom_ = 0;
+  RateLimit pidsRate_;
+  RateLimit oomRate_;
+  bool pidsWarned_ = false;
+  bool memoryWarned_ = false;
+  bool procsWarned_ = false;
+  bool ancestorsKnown_ = false;
+  std::vector<pid_t> ancestors_;
+  std::vector<pid_t> signalled_;  // members that got the polite signal
+  std::vector<Followed> followed_;
+};
+
+// ---------------------------------------------------------------------------------------------
 // Plain processes.
 
 class ProcessWorkload final : public Workload {
  public:
-  ProcessWorkload(bool pid1, pid_t program) : pid1_(pid1), program_(program) {}
+  ProcessWorkload(bool pid1, pid_t program, std::optional<Cgroup> observed)
+      : pid1_(pid1), program_(program) {
+    if (observed) {
+      observed_.emplace(std::move(*observed), pid1);
+    }
+  }
 
   void forwardToAll(int signo) override {
     if (!groupFallbackWarned_) {
@@ -71,12 +341,19 @@ class ProcessWorkload final : public Workload {
     if (!pid1_) {
       count += signalChildren(signo);
     }
+    // Processes that joined the cgroup from outside (docker exec, kubectl exec): no children.
+    if (observed_) {
+      count += observed_->signalMembers(signo, program_);
+    }
     return count;
   }
 
   void killAll() override {
     phase_ = SIGKILL;
     killing_ = true;
+    if (observed_) {
+      (void)observed_->signalMembers(SIGKILL, program_);
+    }
     if (pid1_) {
       if (auto st = sys::kill(-1, SIGKILL); !st && st.error().code != ESRCH) {
         spdlog::error("{}", st.error().message);
@@ -92,17 +369,29 @@ class ProcessWorkload final : public Workload {
     signalChildren(SIGKILL);
   }
 
-  Readiness readiness() const override { return {}; }
+  Readiness readiness() const override {
+    if (observed_ && observed_->epollFd() >= 0) {
+      return {observed_->epollFd(), EPOLLIN};  // a followed member exited
+    }
+    return {};
+  }
 
   Liveness refresh() override {
-    // Without a cgroup, "no child left" is the only sign that all are gone.
+    // Members of the observed cgroup that are not cginit's children: newcomers get what the
+    // others got; the drain waits for those that were signalled.
+    bool membersLeft = false;
+    if (observed_ && phase_) {
+      (void)observed_->signalMembers(*phase_, program_);
+      membersLeft = observed_->anyFollowedLeft();
+    }
+    // Without a managed cgroup, "no child left" is the only sign that all are gone.
     auto left = sys::anyChildLeft();
     if (!left) {
       spdlog::error("{}", left.error().message);
       return Liveness::Populated;
     }
     if (!*left) {
-      return Liveness::Empty;
+      return membersLeft ? Liveness::Populated : Liveness::Empty;
     }
     // A child that died may have left children of its own, now re-parented to cginit: they get
     // what the others got.
@@ -122,7 +411,17 @@ class ProcessWorkload final : public Workload {
     }
   }
 
-  void fillReport(ExitReport& report) override { report.killed += killed_; }
+  std::vector<int> eventFds() const override {
+    return observed_ ? observed_->eventFds() : std::vector<int>{};
+  }
+  bool onEvent(int fd) override { return observed_ ? observed_->onEvent(fd) : false; }
+
+  void fillReport(ExitReport& report) override {
+    report.killed += killed_;
+    if (observed_) {
+      observed_->fillReport(report);
+    }
+  }
   void teardown() override {}
 
  private:
@@ -177,6 +476,7 @@ class ProcessWorkload final : public Workload {
   /// Children that got the polite stop signal during drain (not PID 1).
   std::vector<pid_t> drainSignalled_;
   uint64_t killed_ = 0;
+  std::optional<ObservedCgroup> observed_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -233,6 +533,7 @@ class ManagedWorkload final : public Workload {
   }
 
   bool zombiesMayLag() const override { return true; }
+  bool refreshAfterReap() const override { return false; }
 
   std::vector<int> eventFds() const override {
     if (tree_.pidsEventsFd() < 0) {
@@ -262,6 +563,7 @@ class ManagedWorkload final : public Workload {
 
   void fillReport(ExitReport& report) override {
     report.cgroup = tree_.rootPath();
+    report.observedCgroup = tree_.workloadPath();  // where the counters are read
     report.pidsMax = tree_.pidsMaxWritten();
     if (auto v = tree_.pidsPeak(); v) {
       report.pidsPeak = *v;
@@ -291,8 +593,27 @@ class ManagedWorkload final : public Workload {
 
 }  // namespace
 
-std::unique_ptr<Workload> makeProcessWorkload(bool pid1, pid_t program) {
-  return std::make_unique<ProcessWorkload>(pid1, program);
+std::unique_ptr<Workload> makeProcessWorkload(bool pid1, pid_t program,
+                                              std::optional<Cgroup> observed) {
+  return std::make_unique<ProcessWorkload>(pid1, program, std::move(observed));
+}
+
+std::optional<Cgroup> openObservedCgroup() {
+  const OwnCgroup own = discoverOwnCgroup();
+  if (!own.directory) {
+    return std::nullopt;
+  }
+  auto cg = Cgroup::open(*own.directory);
+  if (!cg) {
+    spdlog::debug("not observing a cgroup: {}", cg.error().message);
+    return std::nullopt;
+  }
+  // Never the root of the whole hierarchy: its cgroup.procs lists every process of the machine.
+  if (auto st = checkManageable(*cg); !st) {
+    spdlog::debug("not observing a cgroup: {}", st.error().message);
+    return std::nullopt;
+  }
+  return std::move(*cg);
 }
 
 std::unique_ptr<Workload> makeManagedWorkload(CgroupTree tree) {

@@ -66,6 +66,8 @@ class Supervisor {
   std::optional<SignalFd> signalFd_;
   /// The managed tree between setup and the start of the program; then the workload owns it.
   std::optional<CgroupTree> tree_;
+  /// cginit's own cgroup when it is not managed but can be read (the observer), until the start.
+  std::optional<Cgroup> observed_;
   std::unique_ptr<Workload> workload_;
   Child child_;
   State state_ = State::Starting;

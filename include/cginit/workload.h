@@ -56,6 +56,10 @@ class Workload {
   virtual void reaped(pid_t /*pid*/, int /*status*/) {}
   /// Zombies may become reapable a moment after refresh() said Empty (cgroup backends).
   virtual bool zombiesMayLag() const { return false; }
+  /// Whether a reap can change refresh()'s answer although readiness() did not fire: true where
+  /// "no child left" is part of the answer; false where the readiness fd covers everything
+  /// (cgroup.events of every drain target), so that a refresh per reap would only re-read it.
+  virtual bool refreshAfterReap() const { return true; }
 
   /// Counter files watched while the program runs (pids.events, memory.events), EPOLLPRI.
   virtual std::vector<int> eventFds() const { return {}; }
@@ -69,8 +73,18 @@ class Workload {
   virtual void teardown() = 0;
 };
 
-/// The plain-process backend. `program` is the program's pid (its process group id).
-std::unique_ptr<Workload> makeProcessWorkload(bool pid1, pid_t program);
+/// The plain-process backend. `program` is the program's pid (its process group id). With
+/// `observed` (cginit's own cgroup, read-only or not manageable) it is the observer: that
+/// cgroup's pids.events and memory.events are watched and reported, and at drain every process
+/// listed in its cgroup.procs (recursively) but cginit, PID 1 and cginit's ancestors is
+/// signalled and waited for (through pidfds) as well.
+std::unique_ptr<Workload> makeProcessWorkload(bool pid1, pid_t program,
+                                              std::optional<Cgroup> observed = std::nullopt);
+
+/// cginit's own cgroup (discoverOwnCgroup()) opened for the observer, or nullopt when there is
+/// none to observe: not found, not openable, or the root of the whole hierarchy (whose
+/// cgroup.procs lists every process of the machine), which is never observed.
+std::optional<Cgroup> openObservedCgroup();
 
 /// The managed backend around `tree`.
 std::unique_ptr<Workload> makeManagedWorkload(CgroupTree tree);
