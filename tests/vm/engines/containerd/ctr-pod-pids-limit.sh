@@ -20,7 +20,9 @@ ctrd_run podpids-app --cgroup "${pod#"$CG"}/app" --with-ns "pid:/proc/$pause/ns/
 out_ready 60 || fail "the program in the container did not get ready"
 expect_eq "the app container's pids.max (no limit of its own)" "$(cat "$pod/app/pids.max")" max
 refused() { sed -n 's/^max //p' "$pod/app/pids.events"; }
-if ! wait_until 30 test "$(refused)" -ge 1; then
+# A function: "$(refused)" in wait_until's arguments would be read once, before the bomb.
+some_refused() { test "$(refused)" -ge 1; }
+if ! wait_until 30 some_refused; then
   log "pod: pids.current $(cat "$pod/pids.current"), pids.events $(cat "$pod/pids.events");" \
     "app: pids.current $(cat "$pod/app/pids.current"), pids.events $(cat "$pod/app/pids.events")"
   dmesg | grep 'fork rejected' | tail -n 3
