@@ -321,6 +321,17 @@ std::optional<uint64_t> parsePlainDecimal(std::string_view text) {
   return parseInt<uint64_t>(text);
 }
 
+std::string_view fileValue(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+std::optional<uint64_t> parseCounter(std::string_view text) {
+  return parseInt<uint64_t>(fileValue(text));
+}
+
 Status checkLimit(std::string_view file, std::string_view value) {
   if (!isValidLimitFile(file)) {
     if (file.substr(0, 7) == "cgroup.") {

@@ -36,13 +36,6 @@ std::string joinOrNone(const std::vector<std::string>& list) {
   return list.empty() ? std::string("none") : fmt::format("{}", fmt::join(list, " "));
 }
 
-std::optional<uint64_t> parseCounter(std::string_view text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
-    text.remove_suffix(1);
-  }
-  return parseInt<uint64_t>(text);
-}
-
 /// What the kernel holds in pids.max after `written` went in: the report shows that, not what
 /// was asked for. Only "max" or plain decimal counts (anything else could not go into the JSON
 /// as it is); when the file cannot be read back, nothing.
@@ -53,10 +46,7 @@ std::optional<std::string> readBackPidsMax(const Cgroup& workload, const std::st
                  text.error().message);
     return std::nullopt;
   }
-  std::string_view held = *text;
-  while (!held.empty() && (held.back() == '\n' || held.back() == ' ')) {
-    held.remove_suffix(1);
-  }
+  const std::string_view held = fileValue(*text);
   if (held != "max" && !parsePlainDecimal(held)) {
     spdlog::warn("pids.max reads back as {}, which is neither a number nor max", quoted(held));
     return std::nullopt;

@@ -90,7 +90,7 @@ void EventLoop::cancelTimer(TimerId id) {
 Status EventLoop::run() {
   std::array<epoll_event, 16> events;
   while (!stopped_) {
-    const int n = sys::epollWait(epfd_.get(), events.data(), static_cast<int>(events.size()));
+    const int n = sys::epollWait(epfd_.get(), events.data(), static_cast<int>(events.size()), -1);
     if (n < 0) {
       return sysError("epoll_wait");
     }

@@ -196,10 +196,10 @@ ssize_t readRetry(int fd, void* buffer, size_t size) {
   return n;
 }
 
-int epollWait(int epfd, epoll_event* events, int maxEvents) {
+int epollWait(int epfd, epoll_event* events, int maxEvents, int timeoutMs) {
   int n;
   do {
-    n = ::epoll_wait(epfd, events, maxEvents, -1);
+    n = ::epoll_wait(epfd, events, maxEvents, timeoutMs);
   } while (n < 0 && errno == EINTR);
   return n;
 }

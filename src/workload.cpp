@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cginit/cgroup_discovery.h"
+#include "cginit/cgroup_paths.h"
 #include "cginit/proc.h"
 #include "cginit/signal_names.h"
 #include "cginit/sys.h"
@@ -93,7 +94,7 @@ class ObservedCgroup {
     last = value;
     if (pids && pidsRate_.allow()) {
       auto limit = cg_.read("pids.max");
-      const std::string shown = limit ? std::string(trimmed(*limit)) : std::string("?");
+      const std::string shown = limit ? std::string(fileValue(*limit)) : std::string("?");
       if (shown == "max") {
         // The limit is a parent's (a pod's podPidsLimit), outside what this cgroup shows.
         spdlog::warn(
@@ -163,10 +164,7 @@ class ObservedCgroup {
     }
     epoll_event events[16];
     for (;;) {
-      const int n = ::epoll_wait(epoll_.get(), events, 16, 0);
-      if (n < 0 && errno == EINTR) {
-        continue;
-      }
+      const int n = sys::epollWait(epoll_.get(), events, 16, 0);
       if (n <= 0) {
         break;
       }
@@ -192,7 +190,7 @@ class ObservedCgroup {
         warnOnce(pidsWarned_, "pids.events", kv.error());
       }
       if (auto peak = cg_.read("pids.peak"); peak) {
-        if (const auto v = toUnsigned(trimmed(*peak))) {
+        if (const auto v = parseCounter(*peak)) {
           report.pidsPeak = *v;
         }
       }
@@ -212,27 +210,6 @@ class ObservedCgroup {
     pid_t pid;
     UniqueFd pidfd;
   };
-
-  static std::string_view trimmed(std::string_view text) {
-    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
-      text.remove_suffix(1);
-    }
-    return text;
-  }
-
-  static std::optional<uint64_t> toUnsigned(std::string_view text) {
-    if (text.empty()) {
-      return std::nullopt;
-    }
-    uint64_t v = 0;
-    for (const char c : text) {
-      if (c < '0' || c > '9') {
-        return std::nullopt;
-      }
-      v = v * 10 + static_cast<uint64_t>(c - '0');
-    }
-    return v;
-  }
 
   /// The counter file open for EPOLLPRI, and `key`'s value now (later rises are warned of); an
   /// empty fd when the file is not there (no such controller: skipped silently).

@@ -72,6 +72,12 @@ std::string_view limitController(std::string_view file);
 /// Digits only, without a sign or a leading zero ("0" itself is fine); nullopt otherwise.
 std::optional<uint64_t> parsePlainDecimal(std::string_view text);
 
+/// A one-value interface file's text ("max\n", "17\n") without its trailing newline and spaces.
+std::string_view fileValue(std::string_view text);
+
+/// A counter file (pids.peak, pids.current): its fileValue() as a decimal; nullopt otherwise.
+std::optional<uint64_t> parseCounter(std::string_view text);
+
 /// Checks one --limit: the file (isValidLimitFile) and its value (printable ASCII; for pids.max,
 /// cgroup.max.descendants and cgroup.max.depth plain decimal or "max", since the kernel reads
 /// "010" as 8). An Error names the file.

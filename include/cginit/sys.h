@@ -73,8 +73,8 @@ Result<size_t> read(int fd, char* buffer, size_t size, std::string_view name = {
 /// nothing and consults no fault plan, so the child between clone and exec may call it.
 ssize_t readRetry(int fd, void* buffer, size_t size);
 
-/// epoll_wait(2) without a timeout, retrying EINTR: the event count, or -1 with errno set.
-int epollWait(int epfd, epoll_event* events, int maxEvents);
+/// epoll_wait(2) retrying EINTR (timeout in ms, -1: none): the event count, or -1 with errno set.
+int epollWait(int epfd, epoll_event* events, int maxEvents, int timeoutMs);
 
 /// waitpid(-1, status, WNOHANG) retrying EINTR: as the system call (0 while children are left
 /// that have not exited, -1 with ECHILD when none is left).

@@ -224,3 +224,19 @@ TEST(CgroupPathsTest, CgroupDirectoryRefusesDotAndEmptyComponents) {
   EXPECT_EQ(*cginit::cgroupDirectory(mount, "/ctr/x"), "/sys/fs/cgroup/ctr/x");
   EXPECT_EQ(*cginit::cgroupDirectory(mount, "/"), "/sys/fs/cgroup");
 }
+
+TEST(CgroupPaths, FileValueDropsTheTrailingNewlineOnly) {
+  EXPECT_EQ(cginit::fileValue("max\n"), "max");
+  EXPECT_EQ(cginit::fileValue("17 \n"), "17");
+  EXPECT_EQ(cginit::fileValue(" 17"), " 17");
+  EXPECT_EQ(cginit::fileValue("\n"), "");
+}
+
+TEST(CgroupPaths, ParseCounterTakesOneDecimalValue) {
+  EXPECT_EQ(cginit::parseCounter("42\n"), 42u);
+  EXPECT_EQ(cginit::parseCounter("0\n"), 0u);
+  EXPECT_EQ(cginit::parseCounter("max\n"), std::nullopt);
+  EXPECT_EQ(cginit::parseCounter("\n"), std::nullopt);
+  EXPECT_EQ(cginit::parseCounter("-1\n"), std::nullopt);
+  EXPECT_EQ(cginit::parseCounter("18446744073709551616\n"), std::nullopt);  // overflows uint64_t
+}
