@@ -67,6 +67,26 @@ TEST(FaultPlanTest, SkipsThenFailsTheGivenNumberOfMatchingCalls) {
   EXPECT_EQ(plan.failures(rule), 2);
 }
 
+TEST(FaultPlanTest, AWatchCountsMatchingCallsAndRunsItsHookWithoutFailingThem) {
+  FaultPlan plan;
+  int hooked = 0;
+  const size_t watch = plan.watch(FaultOp::Open, "cgroup.procs", [&hooked] { ++hooked; });
+  const size_t failing = plan.fail(FaultOp::Open, "cgroup.procs", EIO, 1);
+  ScopedFaultPlan faults(plan);
+  errno = 0;
+  EXPECT_TRUE(injectFault(FaultOp::Open, AT_FDCWD, "/x/cgroup.procs"));  // the rule after it
+  EXPECT_EQ(errno, EIO);
+  errno = 0;
+  EXPECT_FALSE(injectFault(FaultOp::Open, AT_FDCWD, "/x/cgroup.procs"));
+  EXPECT_EQ(errno, 0);
+  EXPECT_FALSE(injectFault(FaultOp::Read, AT_FDCWD, "/x/cgroup.procs"));  // other op
+  EXPECT_EQ(plan.calls(watch), 2);
+  EXPECT_EQ(hooked, 2);
+  EXPECT_EQ(plan.failures(watch), 0);
+  EXPECT_EQ(plan.calls(failing), 2);
+  EXPECT_EQ(plan.failures(failing), 1);
+}
+
 TEST(FaultPlanTest, MatchesWholePathComponentsFromTheEnd) {
   FaultPlan plan;
   plan.fail(FaultOp::Write, "workload/cgroup.procs", EIO, FaultPlan::kAlways);
