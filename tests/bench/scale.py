@@ -132,12 +132,17 @@ class Scale:
 
     def fig_drain(self):
         ns = [100, 1000, 10000]
-        rounds = 2 if self.quick else 4
+        # A drain of 100 takes a few ms, in which one preemption is a large share: more rounds
+        rounds_of = {100: 4, 1000: 2, 10000: 2} if self.quick else {100: 12, 1000: 4, 10000: 4}
+        rounds = max(rounds_of.values())
         variants = [(kind, mode, who) for kind in SETS for mode in SCALE_MODES for who in ("floor", "cginit")]
-        self.load("drain: N = %s, %d rounds of %d variants, interleaved" % (ns, rounds, len(variants)))
+        self.load("drain: N = %s, %s rounds of %d variants, interleaved" % (
+            ns, "/".join(str(rounds_of[n]) for n in ns), len(variants)))
         res = {}  # (kind, mode, who, n) -> [(wall, cpu) per round]
         for rnd in range(rounds):
             for n in ns:
+                if rnd >= rounds_of[n]:
+                    continue
                 for j in range(len(variants)):
                     kind, mode, who = variants[(j + rnd) % len(variants)]
                     res.setdefault((kind, mode, who, n), []).append(self.drain_once(who, mode, kind, n))
@@ -165,7 +170,9 @@ class Scale:
             "(`/proc/PID/schedstat`, read again from its zombie). The floor is `floor -c -d GRACE`: the "
             "same cgroup layout (init/, workload/), then workload/cgroup.procs read once, SIGTERM per "
             "pid, wait for `populated 0` or the grace, `cgroup.kill`, wait, reap every orphan. "
-            "ms, median (min–max) over %d rounds; ratios per round.\n\n" % (GRACE_MS, GRACE_EXIT_MS, rounds)) +
+            "ms, median (min–max) over %s rounds (N = %s); ratios per round.\n\n" % (
+                GRACE_MS, GRACE_EXIT_MS, "/".join(str(rounds_of[n]) for n in ns),
+                " / ".join("{:,}".format(n) for n in ns))) +
             table(["set", "as", "N", "floor ms", "cginit ms", "× floor", "floor CPU ms", "cginit CPU ms",
                    "CPU × floor", "cginit CPU µs / process"], rows))
         self.verdicts.append(("drain wall time, every N, set and mode", "≤ 1.5 × floor", fnum(worst), worst <= 1.5))
@@ -295,9 +302,11 @@ class Scale:
 
     def fig_forward(self):
         ns = [1000, 10000]
-        rounds, trips = (1, 3) if self.quick else (3, 5)
+        # A trip to 1,000 takes ~5 ms, in which one preemption is a large share: more trips
+        rounds, trips_of = (1, {1000: 5, 10000: 3}) if self.quick else (3, {1000: 25, 10000: 5})
         variants = [(mode, who) for mode in SCALE_MODES for who in ("floor", "cginit")]
-        self.load("forward: N = %s, %d rounds x %d trips of %d variants" % (ns, rounds, trips, len(variants)))
+        trips_text = "/".join(str(trips_of[n]) for n in ns)
+        self.load("forward: N = %s, %d rounds x %s trips of %d variants" % (ns, rounds, trips_text, len(variants)))
         res, frozen = {}, {}
         for rnd in range(rounds):
             for n in ns:
@@ -312,7 +321,7 @@ class Scale:
                         idle = memory(r.pid)
                         target = str(r.pid) if who == "cginit" else "list"
                         out = subprocess.run([self.a.benchkit, "fanout", target, os.path.join(r.cg, "workload"),
-                                              os.path.join(ctl.dir, "out"), str(n), str(trips)],
+                                              os.path.join(ctl.dir, "out"), str(n), str(trips_of[n])],
                                              stdout=subprocess.PIPE, text=True, check=True, timeout=300).stdout
                         res.setdefault((mode, who, n), []).append(med([int(x) for x in out.split()]))
                         if who == "cginit" and rnd == 0:
@@ -340,10 +349,10 @@ class Scale:
             "it again until a list shows no new process (a workload that keeps forking is frozen "
             "for a fourth list; these listeners do not fork); floor: the driver reads "
             "workload/cgroup.procs once and `kill()`s each pid. Time until the N-th byte, ms: "
-            "median of %d trips per launch, then median "
+            "median of %s trips per launch (N = 1,000 / 10,000), then median "
             "(min–max) over %d round(s); ratio per round. Frozen: how long workload/cgroup.freeze reads "
             "1 (`benchkit frozen` polls it in a busy loop on the other CPU, separate trips), and the "
-            "whole trip in those trips.\n\n" % (trips, rounds)) +
+            "whole trip in those trips.\n\n" % (trips_text, rounds)) +
             table(["as", "N", "floor ms", "cginit ms", "× floor", "frozen ms", "trip ms (frozen runs)"], rows))
         self.verdicts.append(("`--forward cgroup`, N = 1,000 and 10,000", "≤ 1.5 × floor", fnum(worst), worst <= 1.5))
 
