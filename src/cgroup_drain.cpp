@@ -28,10 +28,6 @@ void insertSorted(std::vector<pid_t>& set, pid_t pid) {
   }
 }
 
-bool hasPid(const std::vector<pid_t>& set, pid_t pid) {
-  return std::binary_search(set.begin(), set.end(), pid);
-}
-
 }  // namespace
 
 bool CgroupTree::ensureSelfInInit() {
@@ -208,96 +204,109 @@ CgroupTree::Sweep CgroupTree::sweep(int signo, bool freezeFirst) {
     return pid <= 1 || pid == self_ ||
            std::find(ancestors_.begin(), ancestors_.end(), pid) != ancestors_.end();
   };
-  for (const size_t i : populated) {
-    auto pids = targets_[i].cgroup.procsRecursive();
-    for (const pid_t pid : pids ? *pids : std::vector<pid_t>{}) {
-      if (pid != self_ && kept(pid)) {
-        spdlog::warn("process {} (which cginit keeps) was moved into {}; moving it back into init/",
-                     pid, targets_[i].cgroup.path());
-        if (auto st = init_.moveProc(pid); !st && st.error().code != ESRCH) {
-          spdlog::warn("{}", st.error().message);
-        }
-      }
-    }
-  }
-
-  // Frozen, nothing in a target can fork a child that the list below misses, nor exit and have
-  // its pid reused before the kill. Never where cginit might be; never a freeze someone else set.
-  std::vector<const Cgroup*> frozenByUs;
-  if (polite && freezeFirst && safe) {
-    for (const size_t i : populated) {
-      const Cgroup& cg = targets_[i].cgroup;
-      if (auto state = readIfPresent(cg, "cgroup.freeze");
-          state && *state && (*state)->substr(0, 1) == "0" && cg.write("cgroup.freeze", "1")) {
-        frozenByUs.push_back(&cg);
-      }
-    }
-    const auto deadline = std::chrono::steady_clock::now() + kFreezeWait;
-    for (const Cgroup* cg : frozenByUs) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (auto done = cg->waitForEvent("frozen", 1, std::max(left, std::chrono::milliseconds(0)));
-          !done || !*done) {
-        spdlog::debug("{} did not freeze in time; signalling anyway", cg->path());
-      }
-    }
-  }
-
   const auto signalPid = [&](pid_t pid) {
     if (kept(pid)) {
       return;  // never cginit, an init or its ancestors
     }
-    if (!polite) {
-      insertSorted(killed_, pid);
-    } else if (hasPid(politeSignalled_, pid)) {
-      return;  // once is enough for the polite signal
-    }
     if (::kill(pid, signo) == 0) {
       ++result.signalled;
       if (polite) {
-        insertSorted(politeSignalled_, pid);
-        // Pending until the thaw, like the signal before it: a stopped process that was sent
-        // the stop signal acts on it once it is continued.
+        // Pending until the process is continued, like the signal before it: a stopped process
+        // that was sent the stop signal acts on it then.
         (void)::kill(pid, SIGCONT);
       }
     } else if (errno != ESRCH) {
       spdlog::error("{}", sysError("kill", std::to_string(pid)).message);
     }
   };
-  for (const size_t i : populated) {
-    const Target& t = targets_[i];
-    auto pids = t.cgroup.procsRecursive();
-    if (!pids) {
-      spdlog::warn("listing {}: {}", t.cgroup.path(), pids.error().message);
-      if (!polite && safe) {
-        (void)t.cgroup.kill();
+
+  // SIGKILL is one cgroup.kill per target. The polite signal goes to each process that has not
+  // had it, and the targets are listed again until a list shows none: then every process in
+  // them at that moment has had it, and one forked after it by a process that had had it. A
+  // listed pid stays its process until it is reaped; cginit reaps its children (every orphan)
+  // only between sweeps, and another parent's child leaves its pid to a new process only once
+  // the kernel's pid counter has come round again (pids are handed out in turn up to pid_max). A
+  // workload that forks faster than the lists is frozen for the last one (when `freezeFirst`); a
+  // quiet one is spared the freeze and thaw, which wake each of its processes twice.
+  std::vector<const Cgroup*> frozenByUs;
+  for (int list = 0;; ++list) {
+    const bool last = !polite || list == kUnfrozenLists;
+    if (polite && last && freezeFirst && safe) {
+      for (const size_t i : populated) {
+        const Cgroup& cg = targets_[i].cgroup;
+        if (auto state = readIfPresent(cg, "cgroup.freeze");
+            state && *state && (*state)->substr(0, 1) == "0" && cg.write("cgroup.freeze", "1")) {
+          frozenByUs.push_back(&cg);
+        }
       }
-      continue;
-    }
-    if (t.name != "workload") {
-      for (const pid_t pid : *pids) {
-        if (!kept(pid)) {
-          insertSorted(escaped_, pid);
+      const auto deadline = std::chrono::steady_clock::now() + kFreezeWait;
+      for (const Cgroup* cg : frozenByUs) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (auto done = cg->waitForEvent("frozen", 1, std::max(left, std::chrono::milliseconds(0)));
+            !done || !*done) {
+          spdlog::debug("{} did not freeze in time; signalling anyway", cg->path());
+        } else {
+          spdlog::debug("{} keeps forking: frozen for the last list", cg->path());
         }
       }
     }
-    if (!polite && safe) {
-      for (const pid_t pid : *pids) {
-        if (!kept(pid)) {
-          insertSorted(killed_, pid);
+    size_t fresh = 0;
+    for (const size_t i : populated) {
+      const Target& t = targets_[i];
+      auto pids = t.cgroup.procsRecursive();
+      if (!pids) {
+        spdlog::warn("listing {}: {}", t.cgroup.path(), pids.error().message);
+        if (!polite && safe) {
+          (void)t.cgroup.kill();
         }
-      }
-      if (auto st = t.cgroup.kill(); st) {
-        result.signalled += pids->size();
         continue;
-      } else if (!isGone(st.error())) {
-        spdlog::warn("killing {}: {}; killing its processes one by one", t.cgroup.path(),
-                     st.error().message);
       }
+      for (const pid_t pid : *pids) {
+        if (pid > 0 && pid != self_ && kept(pid)) {
+          spdlog::warn(
+              "process {} (which cginit keeps) was moved into {}; moving it back into init/", pid,
+              t.cgroup.path());
+          if (auto st = init_.moveProc(pid); !st && st.error().code != ESRCH) {
+            spdlog::warn("{}", st.error().message);
+          }
+        }
+      }
+      std::erase_if(*pids, kept);  // sorted still
+      if (t.name != "workload") {
+        (void)newcomers(*pids, escaped_);
+      }
+      if (polite) {
+        const auto unsignalled = newcomers(*pids, politeSignalled_);
+        fresh += unsignalled.size();
+        std::for_each(unsignalled.begin(), unsignalled.end(), signalPid);
+        continue;
+      }
+      (void)newcomers(*pids, killed_);
+      if (safe) {
+        if (auto st = t.cgroup.kill(); st) {
+          result.signalled += pids->size();
+          continue;
+        } else if (!isGone(st.error())) {
+          spdlog::warn("killing {}: {}; killing its processes one by one", t.cgroup.path(),
+                       st.error().message);
+        }
+      }
+      std::for_each(pids->begin(), pids->end(), signalPid);
     }
-    std::for_each(pids->begin(), pids->end(), signalPid);
+    if (list == 0) {
+      std::sort(loose.begin(), loose.end());
+      if (polite) {
+        loose = newcomers(loose, politeSignalled_);
+      } else {
+        (void)newcomers(loose, killed_);
+      }
+      std::for_each(loose.begin(), loose.end(), signalPid);
+    }
+    if (fresh == 0 || last) {
+      break;
+    }
   }
-  std::for_each(loose.begin(), loose.end(), signalPid);
 
   for (const Cgroup* cg : frozenByUs) {
     if (auto st = cg->freeze(false); !st) {

@@ -368,8 +368,8 @@ Result<std::vector<pid_t>> CgroupTree::workloadPids() const {
 }
 
 Result<size_t> CgroupTree::signalWorkload(int signo, bool thenContinue) {
-  // An empty workload/ (the usual state after a clean exit) needs no freeze, list or thaw: one
-  // read through the events fd that is open anyway.
+  // An empty workload/ (the usual state after a clean exit) needs no list: one read through the
+  // events fd that is open anyway.
   auto populated = workloadPopulated();
   if (!populated) {
     return std::move(populated).error();
@@ -377,37 +377,52 @@ Result<size_t> CgroupTree::signalWorkload(int signo, bool thenContinue) {
   if (!*populated) {
     return size_t{0};
   }
-  // Frozen, nothing in workload/ can fork a child that the list below misses, nor exit and
-  // have its pid reused before the kill. Leave a freeze that someone else set alone.
-  bool thaw = false;
-  // Never a cgroup that holds cginit: it would freeze itself.
-  const bool safe = ensureSelfInInit();
-  if (!safe) {
-    // Signal by pid only.
-  } else if (auto state = readIfPresent(workload_, "cgroup.freeze"); !state) {
-    spdlog::debug("{}", state.error().message);
-  } else if (*state && (*state)->substr(0, 1) == "0") {
-    auto frozen = workload_.freeze(true, kFreezeWait);
-    thaw = frozen.has_value();
-    if (!frozen) {
-      spdlog::debug("{}", frozen.error().message);
-    } else if (!*frozen) {
-      spdlog::debug("{} did not freeze within {} ms; signalling anyway", workload_.path(),
-                    kFreezeWait.count());
-    }
-  }
-  auto pids = workloadPids();
+  // List, signal, list again until a list shows no process that the earlier ones missed: then
+  // every process of workload/ at that moment has had the signal, and one forked after it by a
+  // process that had had it (what kill(-pgid) gives). A listed pid stays its process until it
+  // is reaped; cginit reaps its children (every orphan) only after this returns, and another
+  // parent's child leaves its pid to a new process only once the kernel's pid counter has come
+  // round again (pids are handed out in turn up to pid_max). A workload that forks faster than the
+  // lists is frozen for the last one; a quiet one is spared the freeze and thaw, which wake each of
+  // its processes twice.
+  std::vector<pid_t> seen;  // sorted
   size_t count = 0;
   std::optional<Error> error;
-  if (pids) {
-    for (const pid_t pid : *pids) {
+  bool thaw = false;
+  for (int list = 0;; ++list) {
+    const bool last = list == kUnfrozenLists;
+    // The last list is read frozen. Never a cgroup that holds cginit (it would freeze itself;
+    // then by pid only), never a freeze that someone else set.
+    if (last && ensureSelfInInit()) {
+      if (auto state = readIfPresent(workload_, "cgroup.freeze"); !state) {
+        spdlog::debug("{}", state.error().message);
+      } else if (*state && (*state)->substr(0, 1) == "0") {
+        auto frozen = workload_.freeze(true, kFreezeWait);
+        thaw = frozen.has_value();
+        if (!frozen) {
+          spdlog::debug("{}", frozen.error().message);
+        } else if (!*frozen) {
+          spdlog::debug("{} did not freeze within {} ms; signalling anyway", workload_.path(),
+                        kFreezeWait.count());
+        } else {
+          spdlog::debug("{} keeps forking: frozen for the last list", workload_.path());
+        }
+      }
+    }
+    auto pids = workloadPids();
+    if (!pids) {
+      error = std::move(pids).error();
+      break;
+    }
+    const auto fresh = newcomers(*pids, seen);
+    for (const pid_t pid : fresh) {
       if (pid == self_) {
         continue;  // moved in by the workload and could not be moved out
       }
       if (::kill(pid, signo) == 0) {
         ++count;
-        // Pending until the thaw, like the signal before it: a stopped process that was sent
-        // the stop signal acts on it once it is continued.
+        // Pending until the process is continued, like the signal before it: a stopped process
+        // that was sent the stop signal acts on it then.
         if (thenContinue && ::kill(pid, SIGCONT) != 0 && errno != ESRCH && !error) {
           error = sysError("kill", std::to_string(pid));
         }
@@ -415,8 +430,9 @@ Result<size_t> CgroupTree::signalWorkload(int signo, bool thenContinue) {
         error = sysError("kill", std::to_string(pid));
       }
     }
-  } else {
-    error = std::move(pids).error();
+    if (fresh.empty() || last) {
+      break;
+    }
   }
   if (thaw) {
     if (auto thawed = workload_.freeze(false); !thawed && !error) {
@@ -442,8 +458,8 @@ Status CgroupTree::killWorkload() {
   if (!workload_.hasFile("cgroup.procs")) {
     return {};  // not an old kernel: workload/ itself is gone, so nothing is left to kill
   }
-  // No cgroup.kill before Linux 5.14: SIGKILL what is listed (frozen where possible) until the
-  // cgroup is empty.
+  // No cgroup.kill before Linux 5.14: SIGKILL what is listed (frozen when it keeps forking)
+  // until the cgroup is empty.
   const auto deadline = std::chrono::steady_clock::now() + kKillFallbackTime;
   while (std::chrono::steady_clock::now() < deadline) {
     auto sent = signalWorkload(SIGKILL);

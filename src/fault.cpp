@@ -57,21 +57,34 @@ bool matches(const std::string& path, const std::string& file) {
 }  // namespace
 
 size_t FaultPlan::fail(FaultOp op, std::string file, int error, int times, int skip) {
-  rules_.push_back(Rule{op, std::move(file), error, times, skip});
+  rules_.push_back(Rule{op, std::move(file), error, times, skip, 0, 0, {}});
   return rules_.size() - 1;
+}
+
+size_t FaultPlan::watch(FaultOp op, std::string file, std::function<void()> onCall) {
+  const size_t index = fail(op, std::move(file), 0, 0);
+  rules_[index].onCall = std::move(onCall);
+  return index;
 }
 
 bool FaultPlan::fire(FaultOp op, int dirfd, std::string_view name) {
   const int savedErrno = errno;
   std::optional<std::string> path;  // resolved once, and only when a rule has this op
   for (Rule& rule : rules_) {
-    if (rule.op != op || (rule.times != kAlways && rule.failed >= rule.times)) {
+    if (rule.op != op) {
       continue;
     }
     if (!path) {
       path = resolve(dirfd, name);
     }
     if (!matches(*path, rule.file)) {
+      continue;
+    }
+    ++rule.calls;
+    if (rule.onCall) {
+      rule.onCall();
+    }
+    if (rule.times != kAlways && rule.failed >= rule.times) {
       continue;
     }
     if (rule.skip > 0) {

@@ -76,13 +76,14 @@ class CgroupTree {
   Status movePidToWorkload(pid_t pid);
   /// Every process in workload/ and the cgroups below it; none when workload/ has vanished.
   Result<std::vector<pid_t>> workloadPids() const;
-  /// Freezes workload/ (where cgroup.freeze exists) so that nothing forks past the signal,
-  /// sends `signo` (then SIGCONT when `thenContinue` is set) to each process, thaws. ESRCH is
-  /// ignored. Returns how many were signalled: 0 without any freeze when workloadPopulated()
-  /// says that workload/ is empty.
+  /// Sends `signo` (then SIGCONT when `thenContinue` is set) to each process of workload/ and
+  /// lists it again until a list shows none that has not had it; a workload still forking after
+  /// three lists is frozen (where cgroup.freeze exists) for a fourth and thawed.
+  /// ESRCH is ignored. Returns how many were signalled: 0 without any list when
+  /// workloadPopulated() says that workload/ is empty.
   Result<size_t> signalWorkload(int signo, bool thenContinue = false);
-  /// Writes "1" to workload/cgroup.kill; without cgroup.kill, SIGKILLs every process (frozen
-  /// where possible) until workload/ is empty, for at most about a second. Success when
+  /// Writes "1" to workload/cgroup.kill; without cgroup.kill, SIGKILLs every process (as
+  /// signalWorkload() does) until workload/ is empty, for at most about a second. Success when
   /// workload/ has vanished.
   Status killWorkload();
 
@@ -122,8 +123,9 @@ class CgroupTree {
   };
   /// One pass of the drain: cginit back into init/ if it was moved; strangers of init/ and
   /// <root> into workload/; every process of every target that has not had `signo` yet gets it
-  /// (then SIGCONT), each target frozen meanwhile when `freezeFirst` is set; SIGKILL means
-  /// cgroup.kill to every populated target. New targets join the watch. Logs its failures; one
+  /// (then SIGCONT), listed again until a list shows none, for at most three lists and, when
+  /// `freezeFirst` is set, a fourth with the targets frozen; SIGKILL means cgroup.kill to every
+  /// populated target. New targets join the watch. Logs its failures; one
   /// cgroup that cannot be read never costs the others their signal.
   Sweep sweep(int signo, bool freezeFirst);
   /// An epoll fd, readable (EPOLLIN) once `populated` of a target may have changed: the next

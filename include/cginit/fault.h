@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,8 +26,13 @@ class FaultPlan {
   /// matches every cgroup.procs and "workload/cgroup.procs" only that one; "*" matches all).
   /// Returns the rule's index for failures().
   size_t fail(FaultOp op, std::string file, int error, int times = 1, int skip = 0);
+  /// Adds a rule that fails nothing: it counts the calls of `op` on `file` (see calls()) and
+  /// runs `onCall`, when given, before each (what a test makes happen at that moment).
+  size_t watch(FaultOp op, std::string file, std::function<void()> onCall = {});
   /// How many calls rule `index` has failed so far.
   int failures(size_t index) const { return rules_.at(index).failed; }
+  /// How many calls matched rule `index` (failed or let through) before a rule ahead of it fired.
+  int calls(size_t index) const { return rules_.at(index).calls; }
 
   /// Whether `op` on `name` relative to `dirfd` (AT_FDCWD, or an empty name for `dirfd` itself)
   /// fails; sets errno when it does. Resolves the path through /proc/self/fd.
@@ -40,6 +46,8 @@ class FaultPlan {
     int times;
     int skip;
     int failed = 0;
+    int calls = 0;
+    std::function<void()> onCall;
   };
   std::vector<Rule> rules_;
 };

@@ -67,6 +67,26 @@ TEST(FaultPlanTest, SkipsThenFailsTheGivenNumberOfMatchingCalls) {
   EXPECT_EQ(plan.failures(rule), 2);
 }
 
+TEST(FaultPlanTest, AWatchCountsMatchingCallsAndRunsItsHookWithoutFailingThem) {
+  FaultPlan plan;
+  int hooked = 0;
+  const size_t watch = plan.watch(FaultOp::Open, "cgroup.procs", [&hooked] { ++hooked; });
+  const size_t failing = plan.fail(FaultOp::Open, "cgroup.procs", EIO, 1);
+  ScopedFaultPlan faults(plan);
+  errno = 0;
+  EXPECT_TRUE(injectFault(FaultOp::Open, AT_FDCWD, "/x/cgroup.procs"));  // the rule after it
+  EXPECT_EQ(errno, EIO);
+  errno = 0;
+  EXPECT_FALSE(injectFault(FaultOp::Open, AT_FDCWD, "/x/cgroup.procs"));
+  EXPECT_EQ(errno, 0);
+  EXPECT_FALSE(injectFault(FaultOp::Read, AT_FDCWD, "/x/cgroup.procs"));  // other op
+  EXPECT_EQ(plan.calls(watch), 2);
+  EXPECT_EQ(hooked, 2);
+  EXPECT_EQ(plan.failures(watch), 0);
+  EXPECT_EQ(plan.calls(failing), 2);
+  EXPECT_EQ(plan.failures(failing), 1);
+}
+
 TEST(FaultPlanTest, MatchesWholePathComponentsFromTheEnd) {
   FaultPlan plan;
   plan.fail(FaultOp::Write, "workload/cgroup.procs", EIO, FaultPlan::kAlways);
@@ -432,6 +452,127 @@ TEST_F(CgroupFaultKernelTest, SignallingAnEmptyWorkloadNeitherFreezesNorLists) {
   for (const size_t rule : {readFreeze, writeFreeze, openFreeze, readProcs, accessFreeze}) {
     EXPECT_EQ(plan.failures(rule), 0) << "rule " << rule;
   }
+  EXPECT_TRUE(tree->remove());
+}
+
+// A workload that does not fork while it is signalled: each process gets the signal from the
+// first list, a second list finds nothing new, and workload/ is never frozen.
+TEST_F(CgroupFaultKernelTest, AQuietWorkloadIsSignalledWithoutAFreeze) {
+  auto tree = goodTree();
+  ASSERT_TRUE(tree);
+  auto nested = Cgroup::open(root_ + "/workload")->child("nested", true);
+  ASSERT_TRUE(nested) << nested.error().message;
+  ChildProcess a;
+  ChildProcess b;
+  ChildProcess c;
+  ASSERT_TRUE(tree->movePidToWorkload(a.pid()));
+  ASSERT_TRUE(tree->movePidToWorkload(b.pid()));
+  ASSERT_TRUE(nested->moveProc(c.pid()));
+  FaultPlan plan;
+  const size_t freezes = plan.watch(FaultOp::Write, "workload/cgroup.freeze");
+  const size_t lists = plan.watch(FaultOp::Open, "workload/cgroup.procs");
+  {
+    ScopedFaultPlan faults(plan);
+    auto sent = tree->signalWorkload(SIGUSR1);
+    ASSERT_TRUE(sent) << sent.error().message;
+    EXPECT_EQ(*sent, 3u);
+  }
+  EXPECT_EQ(plan.calls(freezes), 0);
+  EXPECT_EQ(plan.calls(lists), 2);
+  for (ChildProcess* child : {&a, &b, &c}) {
+    const int status = child->waitForExit(std::chrono::seconds(5));
+    ASSERT_TRUE(WIFSIGNALED(status)) << status;
+    EXPECT_EQ(WTERMSIG(status), SIGUSR1);
+  }
+  EXPECT_TRUE(tree->remove());
+}
+
+// A workload that forks faster than it can be listed shows a new process in every list (here
+// one arrives as each list is opened): the last list is read with workload/ frozen, so that
+// nothing can fork past it; every arrival gets the signal, and workload/ is thawed.
+TEST_F(CgroupFaultKernelTest, AWorkloadThatKeepsForkingIsFrozenForTheLastList) {
+  auto tree = goodTree();
+  ASSERT_TRUE(tree);
+  std::vector<std::unique_ptr<ChildProcess>> arrivals;
+  FaultPlan plan;
+  const size_t freezes = plan.watch(FaultOp::Write, "workload/cgroup.freeze");
+  const size_t lists = plan.watch(FaultOp::Open, "workload/cgroup.procs", [&] {
+    arrivals.push_back(std::make_unique<ChildProcess>());
+    writeText(root_ + "/workload/cgroup.procs", std::to_string(arrivals.back()->pid()));
+  });
+  ChildProcess first;
+  ASSERT_TRUE(tree->movePidToWorkload(first.pid()));
+  {
+    ScopedFaultPlan faults(plan);
+    auto sent = tree->signalWorkload(SIGUSR1);
+    ASSERT_TRUE(sent) << sent.error().message;
+    EXPECT_EQ(*sent, 5u);
+  }
+  EXPECT_EQ(plan.calls(lists), 4);
+  EXPECT_EQ(plan.calls(freezes), 2);  // "1", then "0"
+  EXPECT_EQ(readText(root_ + "/workload/cgroup.freeze"), "0\n");
+  ASSERT_EQ(arrivals.size(), 4u);
+  arrivals.push_back(nullptr);
+  for (auto& child : arrivals) {
+    ChildProcess& c = child ? *child : first;
+    const int status = c.waitForExit(std::chrono::seconds(5));
+    ASSERT_TRUE(WIFSIGNALED(status)) << status;
+    EXPECT_EQ(WTERMSIG(status), SIGUSR1);
+  }
+  EXPECT_TRUE(tree->remove());
+}
+
+// The same for the drain's polite signal: a quiet workload is never frozen; one that keeps
+// forking is frozen for the last list of the first sweep, not of those that follow.
+TEST_F(CgroupFaultKernelTest, DrainFreezesOnlyAWorkloadThatKeepsForking) {
+  auto tree = goodTree();
+  ASSERT_TRUE(tree);
+  {
+    ChildProcess quiet;
+    ASSERT_TRUE(tree->movePidToWorkload(quiet.pid()));
+    FaultPlan plan;
+    const size_t freezes = plan.watch(FaultOp::Write, "workload/cgroup.freeze");
+    {
+      ScopedFaultPlan faults(plan);
+      const auto swept = tree->sweep(SIGTERM, true);
+      EXPECT_TRUE(swept.populated);
+      EXPECT_EQ(swept.signalled, 1u);
+    }
+    EXPECT_EQ(plan.calls(freezes), 0);
+    EXPECT_EQ(WTERMSIG(quiet.waitForExit(std::chrono::seconds(5))), SIGTERM);
+  }
+  std::vector<std::unique_ptr<ChildProcess>> arrivals;
+  FaultPlan plan;
+  const size_t freezes = plan.watch(FaultOp::Write, "workload/cgroup.freeze");
+  const size_t lists = plan.watch(FaultOp::Open, "workload/cgroup.procs", [&] {
+    arrivals.push_back(std::make_unique<ChildProcess>());
+    writeText(root_ + "/workload/cgroup.procs", std::to_string(arrivals.back()->pid()));
+  });
+  ChildProcess first;
+  ASSERT_TRUE(tree->movePidToWorkload(first.pid()));
+  {
+    ScopedFaultPlan faults(plan);
+    EXPECT_EQ(tree->sweep(SIGTERM, true).signalled, 5u);
+    EXPECT_EQ(plan.calls(lists), 4);
+    EXPECT_EQ(plan.calls(freezes), 2);
+  }
+  // A later sweep (after cgroup.events changed) finds one more process and, while it lists,
+  // four arrivals: the newcomer and each arrival get the signal; nothing is frozen.
+  ChildProcess late;
+  ASSERT_TRUE(tree->movePidToWorkload(late.pid()));
+  {
+    ScopedFaultPlan faults(plan);
+    EXPECT_EQ(tree->sweep(SIGTERM, false).signalled, 5u);
+    EXPECT_EQ(plan.calls(lists), 8);
+    EXPECT_EQ(plan.calls(freezes), 2);
+    EXPECT_EQ(WTERMSIG(late.waitForExit(std::chrono::seconds(5))), SIGTERM);
+  }
+  EXPECT_EQ(readText(root_ + "/workload/cgroup.freeze"), "0\n");
+  ASSERT_EQ(arrivals.size(), 8u);
+  for (auto& child : arrivals) {
+    EXPECT_EQ(WTERMSIG(child->waitForExit(std::chrono::seconds(5))), SIGTERM);
+  }
+  EXPECT_EQ(WTERMSIG(first.waitForExit(std::chrono::seconds(5))), SIGTERM);
   EXPECT_TRUE(tree->remove());
 }
 
