@@ -211,8 +211,7 @@ CgroupTree::Sweep CgroupTree::sweep(int signo, bool freezeFirst) {
     if (::kill(pid, signo) == 0) {
       ++result.signalled;
       if (polite) {
-        // Pending until the process is continued, like the signal before it: a stopped process
-        // that was sent the stop signal acts on it then.
+        // A stopped process acts on the signal only once it is continued.
         (void)::kill(pid, SIGCONT);
       }
     } else if (errno != ESRCH) {

@@ -421,8 +421,7 @@ Result<size_t> CgroupTree::signalWorkload(int signo, bool thenContinue) {
       }
       if (::kill(pid, signo) == 0) {
         ++count;
-        // Pending until the process is continued, like the signal before it: a stopped process
-        // that was sent the stop signal acts on it then.
+        // A stopped process acts on the signal only once it is continued.
         if (thenContinue && ::kill(pid, SIGCONT) != 0 && errno != ESRCH && !error) {
           error = sysError("kill", std::to_string(pid));
         }

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -167,6 +168,15 @@ class CgroupFaultKernelTest : public ::testing::Test {
     ASSERT_TRUE(cg);
     auto st = cg->moveProc(child.pid());
     ASSERT_TRUE(st) << st.error().message;
+  }
+
+  /// A FaultPlan::watch hook: each call makes a new process arrive in workload/, kept (and
+  /// killed at the end) in `arrivals`.
+  std::function<void()> arriveInWorkload(std::vector<std::unique_ptr<ChildProcess>>& arrivals) {
+    return [this, &arrivals] {
+      arrivals.push_back(std::make_unique<ChildProcess>());
+      writeText(root_ + "/workload/cgroup.procs", std::to_string(arrivals.back()->pid()));
+    };
   }
 
   /// Nothing half-done: no init/ or workload/, and `child` is back in <root>.
@@ -496,10 +506,8 @@ TEST_F(CgroupFaultKernelTest, AWorkloadThatKeepsForkingIsFrozenForTheLastList) {
   std::vector<std::unique_ptr<ChildProcess>> arrivals;
   FaultPlan plan;
   const size_t freezes = plan.watch(FaultOp::Write, "workload/cgroup.freeze");
-  const size_t lists = plan.watch(FaultOp::Open, "workload/cgroup.procs", [&] {
-    arrivals.push_back(std::make_unique<ChildProcess>());
-    writeText(root_ + "/workload/cgroup.procs", std::to_string(arrivals.back()->pid()));
-  });
+  const size_t lists =
+      plan.watch(FaultOp::Open, "workload/cgroup.procs", arriveInWorkload(arrivals));
   ChildProcess first;
   ASSERT_TRUE(tree->movePidToWorkload(first.pid()));
   {
@@ -544,10 +552,8 @@ TEST_F(CgroupFaultKernelTest, DrainFreezesOnlyAWorkloadThatKeepsForking) {
   std::vector<std::unique_ptr<ChildProcess>> arrivals;
   FaultPlan plan;
   const size_t freezes = plan.watch(FaultOp::Write, "workload/cgroup.freeze");
-  const size_t lists = plan.watch(FaultOp::Open, "workload/cgroup.procs", [&] {
-    arrivals.push_back(std::make_unique<ChildProcess>());
-    writeText(root_ + "/workload/cgroup.procs", std::to_string(arrivals.back()->pid()));
-  });
+  const size_t lists =
+      plan.watch(FaultOp::Open, "workload/cgroup.procs", arriveInWorkload(arrivals));
   ChildProcess first;
   ASSERT_TRUE(tree->movePidToWorkload(first.pid()));
   {
