@@ -200,10 +200,7 @@ CgroupTree::Sweep CgroupTree::sweep(int signo, bool freezeFirst) {
     ancestors_ = ancestorsOf(self_);
   }
   // Not the residents: one that exited may have left its pid to a process of the workload.
-  const auto kept = [this](pid_t pid) {
-    return pid <= 1 || pid == self_ ||
-           std::find(ancestors_.begin(), ancestors_.end(), pid) != ancestors_.end();
-  };
+  const auto kept = [this](pid_t pid) { return isKeptPid(pid, self_, ancestors_); };
   const auto signalPid = [&](pid_t pid) {
     if (kept(pid)) {
       return;  // never cginit, an init or its ancestors

@@ -3,12 +3,10 @@
 #pragma once
 
 #include <fcntl.h>
-#include <sys/types.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,21 +46,6 @@ inline Result<std::optional<std::string>> readIfPresent(const Cgroup& cg, const 
     return std::move(text).error();
   }
   return std::optional<std::string>(std::move(*text));
-}
-
-/// The pids of the sorted `listed` that the sorted `seen` lacks, which are merged into `seen`.
-inline std::vector<pid_t> newcomers(const std::vector<pid_t>& listed, std::vector<pid_t>& seen) {
-  std::vector<pid_t> fresh;
-  fresh.reserve(listed.size());  // one buffer, not a doubling series left behind in the heap
-  std::set_difference(listed.begin(), listed.end(), seen.begin(), seen.end(),
-                      std::back_inserter(fresh));
-  if (!fresh.empty()) {
-    std::vector<pid_t> merged;
-    merged.reserve(seen.size() + fresh.size());
-    std::merge(seen.begin(), seen.end(), fresh.begin(), fresh.end(), std::back_inserter(merged));
-    seen.swap(merged);
-  }
-  return fresh;
 }
 
 /// The "0::" path of `procSelfCgroup` (where cginit is), or nullopt when it cannot be read.

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <iterator>
 #include <string>
 #include <utility>
 
@@ -110,6 +111,25 @@ std::optional<pid_t> parseStatusTgid(std::string_view status) {
 std::optional<pid_t> tgidOf(pid_t tid) {
   auto text = sys::readFileAt(AT_FDCWD, fmt::format("/proc/{}/status", tid));
   return text ? parseStatusTgid(*text) : std::nullopt;
+}
+
+bool isKeptPid(pid_t pid, pid_t self, const std::vector<pid_t>& ancestors) {
+  return pid <= 1 || pid == self ||
+         std::find(ancestors.begin(), ancestors.end(), pid) != ancestors.end();
+}
+
+std::vector<pid_t> newcomers(const std::vector<pid_t>& listed, std::vector<pid_t>& seen) {
+  std::vector<pid_t> fresh;
+  fresh.reserve(listed.size());  // one buffer, not a doubling series left behind in the heap
+  std::set_difference(listed.begin(), listed.end(), seen.begin(), seen.end(),
+                      std::back_inserter(fresh));
+  if (!fresh.empty()) {
+    std::vector<pid_t> merged;
+    merged.reserve(seen.size() + fresh.size());
+    std::merge(seen.begin(), seen.end(), fresh.begin(), fresh.end(), std::back_inserter(merged));
+    seen.swap(merged);
+  }
+  return fresh;
 }
 
 Result<std::vector<pid_t>> listChildren() {

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <map>
 #include <string>
 #include <utility>
 
@@ -125,19 +126,14 @@ class ObservedCgroup {
       ancestorsKnown_ = true;
       ancestors_ = ancestorsOf(self_);
     }
+    // Never cginit, an init or its ancestors; the polite signal once (procsRecursive() is sorted).
+    std::erase_if(*pids, [this](pid_t pid) { return isKeptPid(pid, self_, ancestors_); });
+    const bool polite = signo != SIGKILL;
+    if (polite) {
+      *pids = newcomers(*pids, signalled_);
+    }
     size_t count = 0;
     for (const pid_t pid : *pids) {
-      if (pid <= 1 || pid == self_ ||
-          std::find(ancestors_.begin(), ancestors_.end(), pid) != ancestors_.end()) {
-        continue;  // never cginit, an init or its ancestors
-      }
-      const bool polite = signo != SIGKILL;
-      if (polite && std::find(signalled_.begin(), signalled_.end(), pid) != signalled_.end()) {
-        continue;  // once is enough for the polite signal
-      }
-      if (polite) {
-        signalled_.push_back(pid);
-      }
       // From here on the pidfd names this process, whatever reuses its pid.
       const int pidfd = follow(pid);
       if (pid1_ || (polite && ::getpgid(pid) == programGroup)) {
@@ -170,9 +166,11 @@ class ObservedCgroup {
         break;
       }
       for (int i = 0; i < n; ++i) {
-        const int fd = events[i].data.fd;
-        (void)::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
-        std::erase_if(followed_, [fd](const Followed& f) { return f.pidfd.get() == fd; });
+        const auto it = followed_.find(static_cast<pid_t>(events[i].data.u64));
+        if (it != followed_.end()) {
+          (void)::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, it->second.get(), nullptr);
+          followed_.erase(it);
+        }
       }
       if (n < 16) {
         break;
@@ -207,11 +205,6 @@ class ObservedCgroup {
   }
 
  private:
-  struct Followed {
-    pid_t pid;
-    UniqueFd pidfd;
-  };
-
   /// The counter file open for EPOLLPRI, and `key`'s value now (later rises are warned of); an
   /// empty fd when the file is not there (no such controller: skipped silently).
   UniqueFd openCounter(const char* file, const char* key, uint64_t& last) {
@@ -241,10 +234,8 @@ class ObservedCgroup {
   /// Adds `pid` to the epoll set (once), so that its exit wakes the drain. Returns its pidfd,
   /// or -1 when there is none.
   int follow(pid_t pid) {
-    for (const Followed& f : followed_) {
-      if (f.pid == pid) {
-        return f.pidfd.get();
-      }
+    if (const auto it = followed_.find(pid); it != followed_.end()) {
+      return it->second.get();
     }
     if (!epoll_) {
       return -1;
@@ -255,13 +246,12 @@ class ObservedCgroup {
     }
     epoll_event ev{};
     ev.events = EPOLLIN;
-    ev.data.fd = pidfd->get();
+    ev.data.u64 = static_cast<uint64_t>(pid);  // the key of followed_
     if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, pidfd->get(), &ev) != 0) {
       spdlog::debug("{}", sysError("epoll_ctl", "pidfd of " + std::to_string(pid)).message);
       return -1;
     }
-    followed_.push_back(Followed{pid, std::move(*pidfd)});
-    return followed_.back().pidfd.get();
+    return followed_.emplace(pid, std::move(*pidfd)).first->second.get();
   }
 
   Cgroup cg_;
@@ -279,8 +269,8 @@ class ObservedCgroup {
   bool procsWarned_ = false;
   bool ancestorsKnown_ = false;
   std::vector<pid_t> ancestors_;
-  std::vector<pid_t> signalled_;  // members that got the polite signal
-  std::vector<Followed> followed_;
+  std::vector<pid_t> signalled_;        // sorted: members that got the polite signal
+  std::map<pid_t, UniqueFd> followed_;  // a pidfd per member signalled, until it exits
 };
 
 // ---------------------------------------------------------------------------------------------

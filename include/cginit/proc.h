@@ -21,6 +21,14 @@ std::optional<pid_t> parseStatParent(std::string_view stat);
 /// Best effort: ends early where /proc cannot be read.
 std::vector<pid_t> ancestorsOf(pid_t pid);
 
+/// What an init never signals as one of the workload: PID 1 (0: a process outside this PID
+/// namespace), `self` and its `ancestors` (ancestorsOf(self)).
+bool isKeptPid(pid_t pid, pid_t self, const std::vector<pid_t>& ancestors);
+
+/// The pids of the sorted `listed` that the sorted `seen` lacks, which are merged into `seen`:
+/// the processes of a list that have not had a signal yet, each given it once. Pure.
+std::vector<pid_t> newcomers(const std::vector<pid_t>& listed, std::vector<pid_t>& seen);
+
 /// cginit's children (zombies included) from /proc/thread-self/children, which lists the
 /// children of the calling thread: cginit has only the one. A child stays listed, and its pid
 /// stays its own, until cginit reaps it, so the pids can be signalled without a reuse race as

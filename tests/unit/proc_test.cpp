@@ -87,5 +87,27 @@ TEST(ProcTest, AncestorsOfThisProcessStartWithItsParent) {
   EXPECT_EQ(std::vector<pid_t>(childChain.begin() + 1, childChain.end()), chain);
 }
 
+TEST(ProcTest, NewcomersAreThePidsNotSeenBeforeAndJoinTheSeenSet) {
+  std::vector<pid_t> seen;
+  EXPECT_EQ(newcomers({5, 9, 12}, seen), (std::vector<pid_t>{5, 9, 12}));
+  EXPECT_EQ(seen, (std::vector<pid_t>{5, 9, 12}));
+  // A later list: 9 is gone, 3 and 20 are new, 5 and 12 had it already.
+  EXPECT_EQ(newcomers({3, 5, 12, 20}, seen), (std::vector<pid_t>{3, 20}));
+  EXPECT_EQ(seen, (std::vector<pid_t>{3, 5, 9, 12, 20}));
+  EXPECT_TRUE(newcomers({3, 12}, seen).empty());
+  EXPECT_TRUE(newcomers({}, seen).empty());
+  EXPECT_EQ(seen.size(), 5u);
+}
+
+TEST(ProcTest, KeptPidsArePid1ThemselvesAndTheirAncestors) {
+  const std::vector<pid_t> ancestors{40, 7};
+  for (const pid_t pid : {0, 1, 100, 40, 7}) {
+    EXPECT_TRUE(isKeptPid(pid, 100, ancestors)) << pid;
+  }
+  for (const pid_t pid : {2, 41, 99, 101}) {
+    EXPECT_FALSE(isKeptPid(pid, 100, ancestors)) << pid;
+  }
+}
+
 }  // namespace
 }  // namespace cginit
