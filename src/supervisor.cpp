@@ -220,7 +220,7 @@ void Supervisor::handleSignal(int signo) {
     return;
   }
   if (state_ == State::Draining) {
-    if (SignalRouter::endsGrace(signo) && graceTimer_) {
+    if (SignalRouter::endsGrace(signo) && !killTimer_) {
       spdlog::info("{} during drain: ending the grace period", signalName(signo));
       onGraceOver();
     } else {
@@ -235,12 +235,7 @@ void Supervisor::handleSignal(int signo) {
   spdlog::debug("received {}, forwarding {}", signalName(signo), signalName(r.deliver));
   forward(r.deliver);
   if (r.stopRequest && options_.stopTimeout && !stopTimer_) {
-    auto timer = loop_->addTimer(*options_.stopTimeout, [this] { onStopTimeout(); });
-    if (timer) {
-      stopTimer_ = *timer;
-    } else {
-      spdlog::error("arming --stop-timeout: {}", timer.error().message);
-    }
+    stopTimer_ = loop_->addTimer(*options_.stopTimeout, [this] { onStopTimeout(); });
   }
 }
 
@@ -327,15 +322,10 @@ void Supervisor::startDrain() {
       spdlog::error("watching the workload: {}", st.error().message);
     }
   }
-  auto timer = loop_->addTimer(options_.grace, [this] {
+  graceTimer_ = loop_->addTimer(options_.grace, [this] {
     graceTimer_.reset();
     onGraceOver();
   });
-  if (timer) {
-    graceTimer_ = *timer;
-  } else {
-    spdlog::error("arming the grace timer: {}", timer.error().message);
-  }
   checkDrained();
 }
 
@@ -366,14 +356,11 @@ void Supervisor::onGraceOver() {
   spdlog::warn("drain: grace period {} is over; killing what is left",
                formatDuration(options_.grace));
   killEverything();
-  auto timer = loop_->addTimer(kKillWait, [this] {
+  killTimer_ = loop_->addTimer(kKillWait, [this] {
     spdlog::error("drain: processes are still left {} after the kill", formatDuration(kKillWait));
     state_ = State::Done;
     loop_->stop();
   });
-  if (timer) {
-    killTimer_ = *timer;
-  }
   checkDrained();
 }
 
