@@ -30,6 +30,9 @@ using std::chrono::steady_clock;
 constexpr milliseconds kKillWait{5000};
 /// How long cginit waits for the zombies of a drained cgroup to become reapable.
 constexpr milliseconds kReapWait{1000};
+/// How soon the drain looks again at what it could not watch, at first and at most.
+constexpr milliseconds kRetryMin{10};
+constexpr milliseconds kRetryMax{250};
 
 std::string describeStatus(int status) {
   if (WIFSIGNALED(status)) {
@@ -138,8 +141,13 @@ Status Supervisor::startProgram(int& execExit) {
   if (tree_) {  // unmanaged: null, nothing cginit set to enforce
     report_.enforced = spawned->cgroupNs && tree_->nsdelegate();
   }
-  workload_ = tree_ ? makeManagedWorkload(*std::exchange(tree_, std::nullopt))
-                    : makeProcessWorkload(pid1_, spawned->child.pid, std::exchange(observed_, {}));
+  if (tree_) {
+    workload_ = makeManagedWorkload(*std::exchange(tree_, std::nullopt));
+  } else if (observed_) {
+    workload_ = makeObservedWorkload(pid1_, spawned->child.pid, *std::exchange(observed_, {}));
+  } else {
+    workload_ = makeProcessWorkload(pid1_, spawned->child.pid);
+  }
   if (spawned->execErrno != 0) {
     execExit = exitCodeForExecErrno(spawned->execErrno);
     spdlog::error("{}", errnoError(spawned->execErrno, "exec", argv_[0]).message);
@@ -339,8 +347,23 @@ void Supervisor::checkDrained() {
     }
     return;
   }
-  if (state_ == State::Draining && liveness == Liveness::Empty) {
+  if (state_ != State::Draining) {
+    return;
+  }
+  if (liveness == Liveness::Empty) {
     finishDrain();
+    return;
+  }
+  // Something left cannot wake the loop (a list that failed for lack of fds or memory, more
+  // processes than are followed): look again after a while, backing off to kRetryMax.
+  if (!workload_->blind()) {
+    retryDelay_ = kRetryMin;
+  } else if (!retryTimer_) {
+    retryTimer_ = loop_->addTimer(retryDelay_, [this] {
+      retryTimer_.reset();
+      checkDrained();
+    });
+    retryDelay_ = std::min(retryDelay_ * 2, kRetryMax);
   }
 }
 
@@ -369,9 +392,11 @@ void Supervisor::finishDrain() {
     return;
   }
   state_ = State::Done;
-  if (graceTimer_) {
-    loop_->cancelTimer(*graceTimer_);
-    graceTimer_.reset();
+  for (auto* timer : {&graceTimer_, &retryTimer_}) {
+    if (*timer) {
+      loop_->cancelTimer(**timer);
+      timer->reset();
+    }
   }
   if (const int fd = workload_->readiness().fd; fd >= 0) {
     loop_->unwatch(fd);
