@@ -278,6 +278,12 @@ void Supervisor::onReaped(pid_t pid, int status) {
 }
 
 void Supervisor::reapChildren() {
+  if (killTimer_ && drainWatched_ && !workload_->refreshAfterReap()) {
+    // Killing, and the cgroup's events say when it is empty: each waitpid() of a reap per
+    // SIGCHLD wake-up scans every child still alive (5,000 orphans dying of cgroup.kill: most of
+    // the time beyond the grace period). finish() reaps them in one pass, each found at once.
+    return;
+  }
   auto none = reapAll([this](pid_t pid, int status) { onReaped(pid, status); });
   if (!none) {
     spdlog::error("{}", none.error().message);
@@ -317,6 +323,12 @@ void Supervisor::startDrain() {
     loop_->cancelTimer(*stopTimer_);
     stopTimer_.reset();
   }
+  // Armed first: the grace period counts from the program's exit, as the engine's own stop
+  // timeout does, and signalling thousands of processes takes part of it instead of adding to it.
+  graceTimer_ = loop_->addTimer(options_.grace, [this] {
+    graceTimer_.reset();
+    onGraceOver();
+  });
   // The count says what was really sent: processes, or (without a cgroup) a group or kill(-1).
   if (const size_t sent = workload_->signalLeftovers(options_.stopSignal); sent > 0) {
     spdlog::info("drain: sent {} to what is left ({} delivered); grace period {}",
@@ -330,10 +342,6 @@ void Supervisor::startDrain() {
       spdlog::error("watching the workload: {}", st.error().message);
     }
   }
-  graceTimer_ = loop_->addTimer(options_.grace, [this] {
-    graceTimer_.reset();
-    onGraceOver();
-  });
   checkDrained();
 }
 
