@@ -9,7 +9,8 @@
 #   --scale           the "At scale" figures instead (tests/bench/scale.py: drain, --forward cgroup,
 #                     reaping flood, memory with N up to 10,000 / 50,000; about 10 minutes, --quick 2;
 #                     default --out tests/bench/results-scale.md, plot scale-drain.svg beside it;
-#                     --figures takes its letters: d drain, p profile, f forward, o orphans, m memory,
+#                     --figures takes its letters: d drain, t teardown beyond grace, p profile,
+#                     f forward, o orphans, m memory,
 #                     b fork bomb in the VM)
 #   --out FILE        the Markdown results (default tests/bench/results.md; raw data in FILE's .json)
 #   --cginit PATH     the static cginit to measure (default: BUILD/src/cginit, built if needed)
@@ -49,7 +50,7 @@ while (($#)); do
 done
 say() { echo "bench: $*" >&2; }
 if ((scale)); then
-  out=${out:-$here/results-scale.md} figures=${figures:-dpfomb}
+  out=${out:-$here/results-scale.md} figures=${figures:-dtpfomb}
 else
   out=${out:-$here/results.md} figures=${figures:-1234567}
 fi

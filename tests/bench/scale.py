@@ -26,6 +26,7 @@ from bench import (MODES, Cgroups, Ctl, Running, cpu_ns, fnum, med, proc_status,
 
 GRACE_MS = 200  # --grace of the TERM-ignoring set: the figure is the time beyond it
 GRACE_EXIT_MS = 5000  # the set that exits on SIGTERM never reaches it
+TEARDOWN_GRACE_MS = 500  # the teardown figure's --grace (issue 22)
 SETS = {"ignore": "ignore SIGTERM", "exit": "exit on SIGTERM"}
 SCALE_MODES = ["ctr", "plain"]
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
@@ -180,6 +181,56 @@ class Scale:
         self.verdicts.append(("drain CPU per process, N = 10,000 vs 100", "≤ 1 (no worse than linear)",
                               fnum(growth), growth <= 1.2))
         self.plot_drain(ns)
+
+    # ---- 1b. teardown: beyond the grace against the kernel's own ---------------------------------
+
+    def teardown_once(self, who, n):
+        """A drain of N setsid daemons that ignore SIGTERM, the init as PID 1: wall ns from the
+        program's exit until the init has exited, less the grace period for cginit. The kernel's
+        floor is `floor` alone (no cgroup, no drain): it exits with the program, and the kernel
+        kills and reaps the namespace's processes (zap_pid_ns_processes) before its exit is
+        seen."""
+        cg = self.cgroups.make("teardown-%s-%d" % (who, n))
+        ctl = self.ctl_dir("teardown")
+        init = (self.cginit("ctr", "--grace", "%dms" % TEARDOWN_GRACE_MS) if who == "cginit"
+                else [self.a.floor, "--"])
+        cmd = [self.a.benchkit, "drain", "ctr", cg, ctl, "60000", "--", *init,
+               self.a.benchkit, "escapees", str(n), ctl]
+        log = os.path.join(self.work, "teardown.log")
+        try:
+            with open(log, "w") as err:
+                p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=err, text=True, timeout=240)
+            if p.returncode != 0 or not p.stdout.strip():
+                raise RuntimeError("teardown of %d (%s) failed: %s" % (n, who, open(log).read()[-500:]))
+            wall = int(p.stdout.split()[0])
+        finally:
+            self.cgroups.empty_and_remove(cg)
+            shutil.rmtree(ctl, ignore_errors=True)
+        return wall - (TEARDOWN_GRACE_MS * 1000000 if who == "cginit" else 0)
+
+    def fig_teardown(self):
+        n = 5000
+        rounds = 3 if self.quick else 8
+        self.load("teardown: N = %d, %d rounds, interleaved" % (n, rounds))
+        res = {"floor": [], "cginit": []}
+        for rnd in range(rounds):
+            for who in (("floor", "cginit") if rnd % 2 == 0 else ("cginit", "floor")):
+                res[who].append(self.teardown_once(who, n))
+            self.say("teardown: round %d of %d done" % (rnd + 1, rounds))
+        self.raw["teardown"] = res
+        ratios = [c / f for c, f in zip(res["cginit"], res["floor"]) if f > 0]
+        self.section("Teardown beyond the grace period", (
+            "%s setsid daemons that ignore SIGTERM; the init is PID 1 of a fresh PID namespace. cginit "
+            "(`--grace %dms`, managed cgroup): from the program's exit until cginit has exited, less "
+            "the grace period: `cgroup.kill`, waiting for `populated 0`, reaping, teardown, report. "
+            "The kernel's floor: `floor` without `-c` exits with the program, and the kernel kills "
+            "and reaps the namespace (until the init's exit is seen). ms, median (min–max) over %d "
+            "rounds, ratios per round.\n\n" % ("{:,}".format(n), TEARDOWN_GRACE_MS, rounds)) +
+            table(["N", "kernel teardown ms", "cginit beyond grace ms", "× kernel"],
+                  [["{:,}".format(n), span(res["floor"], 2, 1e-6), span(res["cginit"], 2, 1e-6),
+                    "**%s**" % span(ratios)]]))
+        self.verdicts.append(("time beyond grace, 5,000 TERM-ignoring daemons, PID 1", "≤ 1.2 × kernel teardown",
+                              fnum(med(ratios)), med(ratios) <= 1.2))
 
     def plot_drain(self, ns):
         if not shutil.which("gnuplot"):
@@ -536,15 +587,16 @@ def main():
     p.add_argument("--benchkit", required=True)
     p.add_argument("--cgroup-root", required=True)
     p.add_argument("--out", required=True)
-    p.add_argument("--figures", default="dpfomb",
-                   help="d drain, p its profile, f forward, o orphans, m memory, b fork bomb (VM)")
+    p.add_argument("--figures", default="dtpfomb",
+                   help="d drain, t teardown beyond grace, p drain profile, f forward, o orphans, "
+                        "m memory, b fork bomb (VM)")
     a = p.parse_args()
     a.outdir = os.path.dirname(os.path.abspath(a.out))
     with open("/proc/loadavg") as f:
         load_start = " ".join(f.read().split()[:3])
     s = Scale(a)
     t0 = time.monotonic()
-    figs = {"b": s.fig_bomb, "d": s.fig_drain, "p": s.profile_drain, "f": s.fig_forward, "o": s.fig_orphans, "m": s.memory_drain}
+    figs = {"b": s.fig_bomb, "d": s.fig_drain, "t": s.fig_teardown, "p": s.profile_drain, "f": s.fig_forward, "o": s.fig_orphans, "m": s.memory_drain}
     try:
         for k in a.figures:
             if k in figs:
