@@ -9,16 +9,19 @@
 #   e.g. tests/vm/engines/run.sh podman --build build -v
 #        tests/vm/engines/run.sh nspawn --build build nspawn-boot-reboot
 #        tests/vm/engines/run.sh docker --build build docker-init-exit
-# Host packages: podman crun conmon (podman), systemd-container (nspawn), docker.io containerd runc
-# (docker, containerd); tools/install-deps.sh. Docker and containerd import the busybox image that
-# engines/image.sh builds once and caches beside the kernel.
+# Host packages: podman crun conmon uidmap (podman), systemd-container (nspawn), docker.io
+# containerd runc (docker, containerd); tools/install-deps.sh. Docker and containerd import the
+# busybox image that engines/image.sh builds once and caches beside the kernel.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 engine=${1:-}
 case $engine in
   podman)
     # containers.conf and storage.conf are written in the guest (podman_setup in lib.sh).
-    files=(/usr/bin/podman /usr/bin/crun /usr/bin/conmon /usr/share/containers /etc/containers)
+    files=(/usr/bin/podman /usr/bin/crun /usr/bin/conmon /usr/share/containers /etc/containers
+      # rootless podman: the uidmap package's helpers (made setuid in the guest) and util-linux's
+      # setpriv (busybox's cannot change the uid)
+      /usr/bin/newuidmap /usr/bin/newgidmap /usr/bin/setpriv)
     ;;
   nspawn)
     files=(/usr/bin/systemd-nspawn)
