@@ -524,10 +524,13 @@ ctrd_setup() {
 
 # ctrd_mounts: what the CRI plugin (Kubernetes) gives every container on a cgroup v2 node and ctr
 # alone does not: a private cgroup namespace (`--with-ns cgroup:` with no path makes a new one) and
-# cgroup2 mounted read-only at /sys/fs/cgroup (ctr's default spec mounts no cgroupfs at all). Then
-# /out, the program, memhog and cginit (at /cginit) bound into the container.
+# cgroup2 mounted at /sys/fs/cgroup (ctr's default spec mounts no cgroupfs at all), read-only, or
+# read-write when CTRD_CGROUP_MODE is rw (what containerd's `cgroup_writable` runtime option and
+# Kubernetes' writable cgroups do: no --privileged, the default capabilities). Then /out, the
+# program, memhog and cginit (at /cginit) bound into the container.
+CTRD_CGROUP_MODE=ro
 ctrd_mounts() {
-  echo "--with-ns cgroup: --mount type=cgroup,src=cgroup,dst=/sys/fs/cgroup,options=ro:nosuid:noexec:nodev" \
+  echo "--with-ns cgroup: --mount type=cgroup,src=cgroup,dst=/sys/fs/cgroup,options=$CTRD_CGROUP_MODE:nosuid:noexec:nodev" \
     "--mount type=bind,src=$CASE_DIR,dst=/out,options=rbind:rw" \
     "--mount type=bind,src=/vm/workload.sh,dst=/workload.sh,options=rbind:ro" \
     "--mount type=bind,src=$CGINIT,dst=/cginit,options=rbind:ro"
