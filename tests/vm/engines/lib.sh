@@ -409,7 +409,9 @@ DOCKER_NAMES=""
 # (what `docker run --init` runs as /sbin/docker-init), set by examples/daemon.json, which
 # engines/run.sh installs as /etc/docker/daemon.json ("init-path"; without that file,
 # `--init-path`); vfs storage, no iptables, bridge or registry; DOCKER_RAMDISK because
-# pivot_root(2) fails on the initramfs. Then the cached busybox rootfs is imported as $DOCKER_IMAGE.
+# pivot_root(2) fails on the initramfs; the runtime cg-delegate (runc-delegate.sh: runc that hands
+# the container's cgroup, mounted read-write, to the container's user). Then the cached busybox
+# rootfs is imported as $DOCKER_IMAGE.
 docker_setup() {
   need_cmd /usr/sbin/dockerd /usr/bin/docker
   [ -s "$IMAGE_ROOTFS" ] || skip "no busybox image in the guest (tests/vm/engines/image.sh)"
@@ -425,7 +427,8 @@ docker_setup() {
     DOCKER_RAMDISK=true daemon_start dockerd /usr/sbin/dockerd \
       --containerd /run/containerd/containerd.sock $_init_path --storage-driver vfs \
       --iptables=false --ip6tables=false --bridge=none --ip-masq=false --userland-proxy=false \
-      --exec-opt native.cgroupdriver=cgroupfs --log-level warn
+      --exec-opt native.cgroupdriver=cgroupfs --log-level warn \
+      --add-runtime cg-delegate=/vm/runc-delegate
   fi
   # Every docker command takes seconds under TCG: once dockerd answered and the image is there,
   # later cases only check that it still runs.

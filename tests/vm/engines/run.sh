@@ -31,7 +31,8 @@ case $engine in
     files=(/usr/bin/containerd /usr/bin/containerd-shim-runc-v2 /usr/sbin/runc)
     if [[ $engine == docker ]]; then
       # the daemon's init-path comes from the example that README.md documents
-      files+=(/usr/sbin/dockerd /usr/bin/docker "$here/../../../examples/daemon.json:/etc/docker/daemon.json")
+      files+=(/usr/sbin/dockerd /usr/bin/docker "$here/../../../examples/daemon.json:/etc/docker/daemon.json"
+        "$here/runc-delegate.sh:/vm/runc-delegate")
     else
       files+=(/usr/bin/ctr)
     fi
