@@ -16,7 +16,7 @@ packages=(
   # the pure cgroup v2 test tier boots Debian's kernel under QEMU
   qemu-system-x86 busybox-static xz-utils
   # engine cases of that tier: copied into the guest and run there only (never on the host)
-  podman crun conmon systemd-container docker.io containerd runc
+  podman crun conmon uidmap systemd-container docker.io containerd runc
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -63,6 +63,17 @@ sample_peak() {
   echo "$_peak"
 }
 
+# cap_sys_admin PID: PID's effective capabilities include CAP_SYS_ADMIN (bit 21 of CapEff).
+cap_sys_admin() {
+  _caps=$(sed -n 's/^CapEff:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null)
+  [ -n "$_caps" ] && [ $((0x$_caps >> 21 & 1)) = 1 ]
+}
+
+# cg_subdirs DIR: the names of DIR's child cgroups, one line, sorted ("" when it has none).
+cg_subdirs() {
+  find "$1" -mindepth 1 -maxdepth 1 -type d -exec basename {} \; 2>/dev/null | sort | tr '\n' ' '
+}
+
 # elapsed_ms T0: milliseconds since now_cs was T0.
 elapsed_ms() { echo "$((($(now_cs) - $1) * 10))"; }
 
@@ -146,6 +157,91 @@ podman_stop() {
 
 # podman_logs: the container's output (stdout and stderr, with cginit's log lines).
 podman_logs() { podman logs "$PODMAN_NAME" 2>&1; }
+
+# ---- rootless podman and user namespaces ----------------------------------------------------------
+
+# rootfs_owned UID: ROOTFS becomes a copy of the tree owned by UID (made once per boot), for
+# containers whose root is UID outside (rootless, --uidmap): the runtime creates mount points and
+# podman writes files (/etc/mtab, /run/.containerenv) there as that user.
+rootfs_owned() {
+  rootfs_make
+  _dir=$ROOTFS-$1
+  if [ ! -d "$_dir" ]; then
+    rm -rf "$_dir.tmp"
+    cp -a "$ROOTFS" "$_dir.tmp" && chown -R "$1:$1" "$_dir.tmp" && mv "$_dir.tmp" "$_dir" ||
+      fail "cannot copy $ROOTFS for uid $1"
+  fi
+  ROOTFS=$_dir
+}
+
+# The user (uid and gid 1000, "cg") with 65536 subordinate ids from 100000, its home, its runtime
+# directory and its cgroup RL_CG.
+RL_UID=1000
+RL_HOME=/home/cg
+RL_RUNTIME=/run/user/1000
+RL_CG=$CG/user-$RL_UID
+
+# rootless_setup: podman_setup, then rootless podman for the user, once per boot: the user, its
+# subordinate ids, setuid newuidmap/newgidmap (the guest copy loses the bit), its storage (vfs,
+# under its home and runtime directory) and ROOTFS owned by it (root in its containers); its cgroup
+# $RL_CG, which lives for the whole boot as user@.service does (podman's rootless pause process,
+# which holds the user's namespaces, stays there between the cases), delegated by ownership as
+# systemd does for Delegate=yes: pids and memory enabled above it, the directory and its
+# cgroup.procs, cgroup.threads and cgroup.subtree_control owned by the user. Inside, the user does
+# what its session would: its processes in the leaf init.scope/, pids and memory enabled for
+# containers/, the containers' cgroup parent (PODMAN_RL_OPTS). $CASE_DIR (the containers' /out) is
+# given to the user. Then `podman` runs as the user (rl_run).
+rootless_setup() {
+  podman_setup
+  need_cmd /usr/bin/newuidmap /usr/bin/newgidmap /usr/bin/setpriv
+  rootfs_owned "$RL_UID"
+  if [ ! -e /run/engines-rootless.ready ]; then
+    [ ! -e "$RL_CG" ] || fail "$RL_CG is there from an earlier rootless_setup that failed"
+    grep -q "^cg:" /etc/passwd ||
+      echo "cg:x:$RL_UID:$RL_UID:cginit test user:$RL_HOME:/bin/sh" >>/etc/passwd
+    grep -q "^cg:" /etc/group || echo "cg:x:$RL_UID:" >>/etc/group
+    echo "cg:100000:65536" >/etc/subuid
+    echo "cg:100000:65536" >/etc/subgid
+    chown 0:0 /usr/bin/newuidmap /usr/bin/newgidmap
+    chmod 4755 /usr/bin/newuidmap /usr/bin/newgidmap || fail "cannot make newuidmap setuid"
+    mkdir -p "$RL_HOME/.config/containers" "$RL_HOME/.local/share/containers" "$RL_RUNTIME"
+    printf '[storage]\ndriver = "vfs"\nrunroot = "%s"\ngraphroot = "%s"\n' \
+      "$RL_RUNTIME/containers" "$RL_HOME/.local/share/containers/storage" \
+      >"$RL_HOME/.config/containers/storage.conf"
+    chown -R "$RL_UID:$RL_UID" "$RL_HOME" "$RL_RUNTIME"
+    chmod 700 "$RL_RUNTIME"
+    cg_has "$CG/cgroup.subtree_control" pids && cg_has "$CG/cgroup.subtree_control" memory ||
+      fail "pids and memory are not enabled at the root"
+    mkdir "$RL_CG" || fail "cannot create $RL_CG"
+    chown "$RL_UID:$RL_UID" "$RL_CG" "$RL_CG/cgroup.procs" "$RL_CG/cgroup.threads" \
+      "$RL_CG/cgroup.subtree_control" || fail "cannot give $RL_CG to uid $RL_UID"
+    # shellcheck disable=SC2016 # expanded by the user's shell
+    /bin/sh -c 'echo $$ >"$1/cgroup.procs" || exit 125; shift; exec "$@"' rl-login "$RL_CG" \
+      /usr/bin/setpriv --reuid="$RL_UID" --regid="$RL_UID" --clear-groups /bin/sh -c '
+        set -e
+        mkdir "$1/init.scope"
+        echo $$ >"$1/init.scope/cgroup.procs"
+        echo "+pids +memory" >"$1/cgroup.subtree_control"
+        mkdir "$1/containers"
+        echo "+pids +memory" >"$1/containers/cgroup.subtree_control"' rl-session "$RL_CG" ||
+      fail "the user could not set up its delegated cgroup $RL_CG"
+    : >/run/engines-rootless.ready
+  fi
+  chown "$RL_UID:$RL_UID" "$CASE_DIR"
+  PODMAN_RL_OPTS="--cgroup-parent=${RL_CG#"$CG"}/containers"
+  podman() { rl_run /usr/bin/podman "$@"; }
+  log "rootless podman: uid $RL_UID, cgroup ${RL_CG#"$CG"} delegated by ownership," \
+    "containers below ${RL_CG#"$CG"}/containers"
+}
+
+# rl_run CMD [ARG]...: runs CMD as the user, in its cgroup's init.scope/, with a login's environment.
+rl_run() {
+  # shellcheck disable=SC2016 # expanded by the inner shell
+  /bin/sh -c 'echo $$ >"$1/init.scope/cgroup.procs" || exit 125; shift; exec "$@"' rl-run "$RL_CG" \
+    /usr/bin/setpriv --reuid="$RL_UID" --regid="$RL_UID" --clear-groups \
+    env -i HOME="$RL_HOME" USER=cg LOGNAME=cg XDG_RUNTIME_DIR="$RL_RUNTIME" \
+    PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin "$@"
+}
 
 # ---- systemd-nspawn -------------------------------------------------------------------------------
 
@@ -313,7 +409,9 @@ DOCKER_NAMES=""
 # (what `docker run --init` runs as /sbin/docker-init), set by examples/daemon.json, which
 # engines/run.sh installs as /etc/docker/daemon.json ("init-path"; without that file,
 # `--init-path`); vfs storage, no iptables, bridge or registry; DOCKER_RAMDISK because
-# pivot_root(2) fails on the initramfs. Then the cached busybox rootfs is imported as $DOCKER_IMAGE.
+# pivot_root(2) fails on the initramfs; the runtime cg-delegate (runc-delegate.sh: runc that hands
+# the container's cgroup, mounted read-write, to the container's user). Then the cached busybox
+# rootfs is imported as $DOCKER_IMAGE.
 docker_setup() {
   need_cmd /usr/sbin/dockerd /usr/bin/docker
   [ -s "$IMAGE_ROOTFS" ] || skip "no busybox image in the guest (tests/vm/engines/image.sh)"
@@ -329,7 +427,8 @@ docker_setup() {
     DOCKER_RAMDISK=true daemon_start dockerd /usr/sbin/dockerd \
       --containerd /run/containerd/containerd.sock $_init_path --storage-driver vfs \
       --iptables=false --ip6tables=false --bridge=none --ip-masq=false --userland-proxy=false \
-      --exec-opt native.cgroupdriver=cgroupfs --log-level warn
+      --exec-opt native.cgroupdriver=cgroupfs --log-level warn \
+      --add-runtime cg-delegate=/vm/runc-delegate
   fi
   # Every docker command takes seconds under TCG: once dockerd answered and the image is there,
   # later cases only check that it still runs.
@@ -428,10 +527,13 @@ ctrd_setup() {
 
 # ctrd_mounts: what the CRI plugin (Kubernetes) gives every container on a cgroup v2 node and ctr
 # alone does not: a private cgroup namespace (`--with-ns cgroup:` with no path makes a new one) and
-# cgroup2 mounted read-only at /sys/fs/cgroup (ctr's default spec mounts no cgroupfs at all). Then
-# /out, the program, memhog and cginit (at /cginit) bound into the container.
+# cgroup2 mounted at /sys/fs/cgroup (ctr's default spec mounts no cgroupfs at all), read-only, or
+# read-write when CTRD_CGROUP_MODE is rw (what containerd's `cgroup_writable` runtime option and
+# Kubernetes' writable cgroups do: no --privileged, the default capabilities). Then /out, the
+# program, memhog and cginit (at /cginit) bound into the container.
+CTRD_CGROUP_MODE=ro
 ctrd_mounts() {
-  echo "--with-ns cgroup: --mount type=cgroup,src=cgroup,dst=/sys/fs/cgroup,options=ro:nosuid:noexec:nodev" \
+  echo "--with-ns cgroup: --mount type=cgroup,src=cgroup,dst=/sys/fs/cgroup,options=$CTRD_CGROUP_MODE:nosuid:noexec:nodev" \
     "--mount type=bind,src=$CASE_DIR,dst=/out,options=rbind:rw" \
     "--mount type=bind,src=/vm/workload.sh,dst=/workload.sh,options=rbind:ro" \
     "--mount type=bind,src=$CGINIT,dst=/cginit,options=rbind:ro"
