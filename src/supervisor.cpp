@@ -65,11 +65,17 @@ Status Supervisor::prepare() {
       return st;
     }
   }
+  // What the program gets back before its exec: the state cginit was started with.
+  auto inherited = currentSignalState();
+  if (!inherited) {
+    return std::move(inherited).error();
+  }
+  inheritedSignals_ = *inherited;
   const sigset_t mask = handledSignals();
   if (auto st = blockSignals(mask); !st) {
     return st;
   }
-  if (auto st = keepChildExitStatus(); !st) {
+  if (auto st = takeIgnoredSignals(inheritedSignals_.ignored, mask); !st) {
     return st;
   }
   auto sfd = SignalFd::open(mask);
@@ -122,6 +128,7 @@ Status Supervisor::prepare() {
 Status Supervisor::startProgram(int& execExit) {
   SpawnRequest request;
   request.argv = argv_;
+  request.signals = inheritedSignals_;
   if (tree_) {
     request.cgroupFd = tree_->workloadDirFd();
     request.placeInCgroup = [this](pid_t pid) { return tree_->movePidToWorkload(pid); };

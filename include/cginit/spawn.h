@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cginit/result.h"
+#include "cginit/signals.h"
 #include "cginit/unique_fd.h"
 
 namespace cginit {
@@ -29,6 +30,8 @@ struct SpawnRequest {
   bool moveAfterClone = false;
   /// Make the child's process group the terminal's foreground group when stdin is a terminal.
   bool foreground = true;
+  /// The mask and the ignored signals the program starts with: what cginit was started with.
+  SignalState signals = cleanSignalState();
 };
 
 /// The running program. `pidfd` may be empty on kernels without pidfds.
@@ -45,7 +48,8 @@ struct SpawnResult {
   bool cgroupNs = false;
 };
 
-/// Starts the program in its own process group with a clean signal state and returns once it has
+/// Starts the program in its own process group with `request.signals` (the signal state cginit
+/// was started with, none of cginit's own) and returns once it has
 /// exec'd or failed to: vfork() without a cgroup, else clone3 into the cgroup (the exec errno
 /// comes back through a close-on-exec pipe). An Error means the clone itself failed.
 Result<SpawnResult> spawnProgram(const SpawnRequest& request);

@@ -64,6 +64,8 @@ class Supervisor {
   SignalRouter router_;
   std::unique_ptr<EventLoop> loop_;
   std::optional<SignalFd> signalFd_;
+  /// The signal mask and ignored set cginit was started with, for the program.
+  SignalState inheritedSignals_ = cleanSignalState();
   /// The managed tree between setup and the start of the program; then the workload owns it.
   std::optional<CgroupTree> tree_;
   /// cginit's own cgroup when it is not managed but can be read (the observer), until the start.

@@ -26,7 +26,10 @@
 //   threaded DIR           make cgroup DIR and write "threaded" to its cgroup.type
 //   ignore-term            set SIGTERM to SIG_IGN
 //   ignore SIG             set SIG (name or number) to SIG_IGN
-//   record-signals F       append "SIG<NAME>\n" to F per signal, "ready\n" once handlers are set;
+//   default SIG            set SIG (name or number) to SIG_DFL
+//   block SIG              add SIG (name or number) to the signal mask
+//   record-signals F       append "SIG<NAME>\n" to F per signal (each handled and unblocked),
+//                          "ready\n" once handlers are set;
 //                          exit 0 on SIGTERM (after recording it)
 //   record-signals-stay F  the same, but SIGTERM does not end it
 //   bg-record F            fork a member of the process group that runs record-signals F
@@ -232,6 +235,10 @@ bool isSynchronousFault(int sig) {
       dieErrno("sigaction " + std::to_string(sig));
     }
   }
+  // A mask inherited from cginit's starter would hold the signals back.
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
   writeAll(gRecordFd, "ready\n");
   pauseForever();
 }
@@ -688,7 +695,7 @@ struct Command {
 // `args` is handled in main(): it takes every remaining word.
 // One command a line: from 20 items on, clang-format would pack them in columns.
 // clang-format off
-constexpr std::array<Command, 26> kCommands = {{
+constexpr std::array<Command, 28> kCommands = {{
     {"exit", 1},
     {"kill-self", 1},
     {"orphans", 2},
@@ -701,6 +708,8 @@ constexpr std::array<Command, 26> kCommands = {{
     {"threaded", 1},
     {"ignore-term", 0},
     {"ignore", 1},
+    {"default", 1},
+    {"block", 1},
     {"record-signals", 1},
     {"record-signals-stay", 1},
     {"bg-record", 1},
@@ -750,6 +759,17 @@ void run(std::string_view cmd, const std::vector<std::string>& a) {
   } else if (cmd == "ignore") {
     if (signal(parseSignal(a[0]), SIG_IGN) == SIG_ERR) {
       dieErrno("signal " + a[0]);
+    }
+  } else if (cmd == "default") {
+    if (signal(parseSignal(a[0]), SIG_DFL) == SIG_ERR) {
+      dieErrno("signal " + a[0]);
+    }
+  } else if (cmd == "block") {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, parseSignal(a[0]));
+    if (sigprocmask(SIG_BLOCK, &set, nullptr) != 0) {
+      dieErrno("sigprocmask " + a[0]);
     }
   } else if (cmd == "record-signals") {
     recordSignals(a[0], true);

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: MIT
+// What cginit's starter set up before exec and must reach the program: the signal mask and the
+// ignored signals.
+#include <signal.h>
+
+#include <string>
+#include <vector>
+
+#include "harness.h"
+
+namespace cginit::it {
+namespace {
+
+class StarterTest : public IntegrationTest {};
+
+/// How cginit runs in a case: PID 1 or `-s`, with a managed cgroup (required, in a cgroup
+/// namespace) or without one.
+struct RunCase {
+  Mode mode;
+  bool cgroup;
+};
+
+constexpr RunCase kRunCases[] = {
+    {Mode::Pid1, false}, {Mode::Pid1, true}, {Mode::Plain, false}, {Mode::Plain, true}};
+
+std::string describe(const RunCase& s) {
+  return std::string(s.mode == Mode::Pid1 ? "as PID 1" : "as subreaper") +
+         (s.cgroup ? ", managed cgroup" : ", --cgroup off");
+}
+
+/// RunSpec for cginit with `program`, for `setup`.
+RunSpec specFor(const RunCase& setup, const std::vector<std::string>& program) {
+  RunSpec spec(setup.mode,
+               concat({"--cgroup", setup.cgroup ? "required" : "off", "-s", "--"}, program));
+  return spec.withCgroupNamespace(setup.cgroup);
+}
+
+/// cginit's stderr but the warning about a host cgroup2 mounted without nsdelegate (this machine's
+/// is), which says nothing about what a test checks.
+std::string stderrBesidesNsdelegate(const Sandbox& sb) {
+  std::string text;
+  for (const std::string& line : sb.stderrLines()) {
+    if (line.find("mounted without nsdelegate") == std::string::npos) {
+      text += line + "\n";
+    }
+  }
+  return text;
+}
+
+/// A starter that blocks SIGUSR1 and SIGTERM, ignores SIGHUP and SIGPIPE, prints its own signal
+/// state, then execs cginit: `nohup`, a shell's background job, a CI runner, in one.
+std::vector<std::string> signalStarter() {
+  return payload(
+      {"block", "USR1", "block", "TERM", "ignore", "HUP", "ignore", "PIPE", "sigstate", "exec"});
+}
+
+constexpr const char* kStarterState = "SigBlk:\t0000000000004200\nSigIgn:\t0000000000001001\n";
+
+// Issue 24 item 1: the program gets exactly the mask and the ignored set that cginit was started
+// with (as under tini, or with no init), none of cginit's own; on the vfork path (no cgroup) and
+// the clone3 path (managed), as PID 1 and as subreaper.
+TEST_F(StarterTest, ProgramGetsTheMaskAndIgnoredSetCginitWasStartedWith) {
+  for (const RunCase& setup : kRunCases) {
+    SCOPED_TRACE(describe(setup));
+    Sandbox sb;
+    ASSERT_TRUE(sb.start(specFor(setup, payload({"sigstate"})).withStarter(signalStarter())));
+    EXPECT_EQ(sb.wait(10s), ExitStatus::exited(0)) << sb.stderrText();
+    // The starter's line, then the program's.
+    EXPECT_EQ(sb.stdoutText(), std::string(kStarterState) + kStarterState) << sb.stderrText();
+    EXPECT_EQ(stderrBesidesNsdelegate(sb), "");
+  }
+}
+
+// cginit handles SIGHUP and SIGTERM itself although its starter blocked SIGTERM and ignored
+// SIGHUP: both reach the program (which handles and unblocks them), in every setup.
+TEST_F(StarterTest, SignalsBlockedOrIgnoredAtStartAreStillForwarded) {
+  for (const RunCase& setup : kRunCases) {
+    SCOPED_TRACE(describe(setup));
+    Sandbox sb;
+    const std::string log = sb.file("signals");
+    ASSERT_TRUE(
+        sb.start(specFor(setup, payload({"record-signals", log})).withStarter(signalStarter())));
+    ASSERT_TRUE(waitForFileContaining(log, "ready\n", 10s)) << sb.stderrText();
+    ASSERT_TRUE(sb.signal(SIGHUP));
+    ASSERT_TRUE(waitForFileContaining(log, "SIGHUP\n", 5s)) << sb.stderrText();
+    ASSERT_TRUE(sb.signal(SIGTERM));
+    EXPECT_EQ(sb.wait(5s), ExitStatus::exited(0)) << sb.stderrText();
+    EXPECT_EQ(fileLines(log), (std::vector<std::string>{"ready", "SIGHUP", "SIGTERM"}));
+  }
+}
+
+}  // namespace
+}  // namespace cginit::it
