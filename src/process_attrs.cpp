@@ -15,6 +15,14 @@ Status setChildSubreaper() {
   return {};
 }
 
+Result<bool> isChildSubreaper() {
+  int attr = 0;
+  if (::prctl(PR_GET_CHILD_SUBREAPER, &attr, 0UL, 0UL, 0UL) < 0) {
+    return sysError("prctl", "PR_GET_CHILD_SUBREAPER");
+  }
+  return attr != 0;
+}
+
 Status setParentDeathSignal(int signo) {
   const pid_t parent = ::getppid();
   if (::prctl(PR_SET_PDEATHSIG, static_cast<unsigned long>(signo), 0UL, 0UL, 0UL) < 0) {

@@ -54,7 +54,11 @@ Status Supervisor::prepare() {
       if (auto st = setChildSubreaper(); !st) {
         return st;
       }
-    } else {
+    } else if (auto already = isChildSubreaper(); !already || !*already) {
+      // A starter may have made cginit a subreaper before its exec (tini's tests do).
+      if (!already) {
+        spdlog::debug("{}", already.error().message);
+      }
       spdlog::warn(
           "cginit is not PID 1 and not a child subreaper: orphans will not be re-parented to it "
           "and cannot be reaped; use -s or TINI_SUBREAPER=1, or run it as PID 1");

@@ -9,6 +9,10 @@ namespace cginit {
 /// prctl(PR_SET_CHILD_SUBREAPER, 1): orphans below cginit are re-parented to it.
 Status setChildSubreaper();
 
+/// prctl(PR_GET_CHILD_SUBREAPER): whether orphans below cginit are re-parented to it already
+/// (the attribute survives execve, so a starter may have set it).
+Result<bool> isChildSubreaper();
+
 /// prctl(PR_SET_PDEATHSIG, signo). When the parent already died before the call, the signal is
 /// raised at once, so the race is closed.
 Status setParentDeathSignal(int signo);

@@ -28,6 +28,7 @@
 //   ignore SIG             set SIG (name or number) to SIG_IGN
 //   default SIG            set SIG (name or number) to SIG_DFL
 //   block SIG              add SIG (name or number) to the signal mask
+//   subreaper              make this process a child subreaper (it survives exec)
 //   record-signals F       append "SIG<NAME>\n" to F per signal (each handled and unblocked),
 //                          "ready\n" once handlers are set;
 //                          exit 0 on SIGTERM (after recording it)
@@ -54,6 +55,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -695,7 +697,7 @@ struct Command {
 // `args` is handled in main(): it takes every remaining word.
 // One command a line: from 20 items on, clang-format would pack them in columns.
 // clang-format off
-constexpr std::array<Command, 28> kCommands = {{
+constexpr std::array<Command, 29> kCommands = {{
     {"exit", 1},
     {"kill-self", 1},
     {"orphans", 2},
@@ -710,6 +712,7 @@ constexpr std::array<Command, 28> kCommands = {{
     {"ignore", 1},
     {"default", 1},
     {"block", 1},
+    {"subreaper", 0},
     {"record-signals", 1},
     {"record-signals-stay", 1},
     {"bg-record", 1},
@@ -770,6 +773,10 @@ void run(std::string_view cmd, const std::vector<std::string>& a) {
     sigaddset(&set, parseSignal(a[0]));
     if (sigprocmask(SIG_BLOCK, &set, nullptr) != 0) {
       dieErrno("sigprocmask " + a[0]);
+    }
+  } else if (cmd == "subreaper") {
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1UL, 0UL, 0UL, 0UL) != 0) {
+      dieErrno("prctl PR_SET_CHILD_SUBREAPER");
     }
   } else if (cmd == "record-signals") {
     recordSignals(a[0], true);

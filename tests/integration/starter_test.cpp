@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // What cginit's starter set up before exec and must reach the program: the signal mask and the
-// ignored signals.
+// ignored signals; the child subreaper attribute, which cginit must notice.
 #include <signal.h>
 
 #include <string>
@@ -87,6 +87,33 @@ TEST_F(StarterTest, SignalsBlockedOrIgnoredAtStartAreStillForwarded) {
     EXPECT_EQ(sb.wait(5s), ExitStatus::exited(0)) << sb.stderrText();
     EXPECT_EQ(fileLines(log), (std::vector<std::string>{"ready", "SIGHUP", "SIGTERM"}));
   }
+}
+
+// Issue 24 item 2: a starter made cginit a child subreaper before exec (the attribute survives
+// it): no "not a child subreaper" warning, and orphans are adopted and reaped by cginit.
+TEST_F(StarterTest, SubreaperSetBeforeExecIsKnownAndReaps) {
+  Sandbox sb;
+  const std::string adopter = sb.file("adopter");
+  const std::string pidFile = sb.file("program.pid");
+  ASSERT_TRUE(sb.start(
+      RunSpec(Mode::Plain, concat({"--cgroup", "off"}, payload({"orphans", "3", adopter, "pidfile",
+                                                                pidFile, "sleep", "60"})))
+          .withStarter(payload({"subreaper", "exec"}))));
+  const auto program = sb.hostPidFromFile(pidFile, 10s);
+  ASSERT_TRUE(program) << sb.stderrText();
+  // In Mode::Plain cginit is PID 2 of the harness's namespace.
+  EXPECT_EQ(fileLines(adopter), std::vector<std::string>{"2"}) << "not adopted by cginit";
+  std::vector<ChildInfo> children;
+  EXPECT_TRUE(waitUntil(
+      [&] {
+        children = childrenOf(sb.pid());
+        return children.size() == 1 && children[0].pid == *program;
+      },
+      10s, 10ms))
+      << children.size() << " children of cginit: the orphans were not reaped";
+  ASSERT_TRUE(sb.signal(SIGTERM));
+  EXPECT_EQ(sb.wait(10s), ExitStatus::exited(128 + SIGTERM)) << sb.stderrText();
+  EXPECT_EQ(sb.stderrText(), "") << "a warning although cginit is a subreaper";
 }
 
 }  // namespace
