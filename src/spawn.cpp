@@ -135,7 +135,8 @@ bool kernelLacks(const Error& err) {
 /// (5.7), else clone3 without it, else fork() (no clone3 before 5.3). When the child does not
 /// start inside its cgroup, `goPipe` is set: the child waits on it until the parent has moved it
 /// there. `newCgroupNs`: with clone3 into the cgroup, CLONE_NEWCGROUP (the kernel roots the
-/// namespace at the cgroup the child starts in); cleared when cginit lacks the privilege for it.
+/// namespace at the cgroup the child starts in); cleared when cginit lacks the privilege for it
+/// (in the parent and in the child: the caller warns, in the parent only).
 Result<pid_t> cloneChild(int cgroupFd, bool& newCgroupNs, bool moveAfterClone, UniqueFd& pidfd,
                          std::optional<Pipe>& goPipe) {
   Result<pid_t> r =
@@ -144,8 +145,8 @@ Result<pid_t> cloneChild(int cgroupFd, bool& newCgroupNs, bool moveAfterClone, U
           : sys::clone3({.pidfd = true, .cgroupFd = cgroupFd, .newCgroupNs = newCgroupNs}, pidfd);
   if (!r && newCgroupNs && r.error().code == EPERM) {
     r = sys::clone3({.pidfd = true, .cgroupFd = cgroupFd}, pidfd);
+    // No warning here: the child returns from this clone too, and must not log.
     if (r) {
-      warnNoCgroupNs("clone3(CLONE_NEWCGROUP)");
       newCgroupNs = false;
     }
   }
@@ -217,6 +218,9 @@ Result<SpawnResult> spawnProgram(const SpawnRequest& request) {
   if (*pid == 0) {
     childMain(argv.data(), errPipe->write.get(), goPipe ? goPipe->read.get() : -1,
               goPipe && newCgroupNs, setup);
+  }
+  if (request.newCgroupNs && !newCgroupNs) {
+    warnNoCgroupNs("clone3(CLONE_NEWCGROUP)");
   }
   result.cgroupNs = newCgroupNs;
   result.child.pid = *pid;

@@ -29,6 +29,8 @@
 //   default SIG            set SIG (name or number) to SIG_DFL
 //   block SIG              add SIG (name or number) to the signal mask
 //   subreaper              make this process a child subreaper (it survives exec)
+//   drop-cap-sys-admin     drop CAP_SYS_ADMIN from the bounding set and every capability set, so
+//                          that a program exec'd as root does not get it back
 //   record-signals F       append "SIG<NAME>\n" to F per signal (each handled and unblocked),
 //                          "ready\n" once handlers are set;
 //                          exit 0 on SIGTERM (after recording it)
@@ -58,6 +60,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -71,6 +74,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <linux/capability.h>
 
 namespace {
 
@@ -246,6 +251,27 @@ bool isSynchronousFault(int sig) {
 }
 
 // --- commands ---------------------------------------------------------------------------------
+
+void dropCapSysAdmin() {
+  // The bounding set first (that needs CAP_SETPCAP, which stays): exec as root gives back every
+  // capability of the bounding set.
+  if (prctl(PR_CAPBSET_DROP, static_cast<unsigned long>(CAP_SYS_ADMIN), 0UL, 0UL, 0UL) != 0) {
+    dieErrno("prctl PR_CAPBSET_DROP");
+  }
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  std::array<__user_cap_data_struct, 2> data{};
+  if (syscall(SYS_capget, &header, data.data()) != 0) {
+    dieErrno("capget");
+  }
+  const unsigned bit = 1U << (CAP_SYS_ADMIN % 32);
+  auto& word = data[CAP_SYS_ADMIN / 32];
+  word.effective &= ~bit;
+  word.permitted &= ~bit;
+  word.inheritable &= ~bit;
+  if (syscall(SYS_capset, &header, data.data()) != 0) {
+    dieErrno("capset");
+  }
+}
 
 [[noreturn]] void killSelf(int sig) {
   const rlimit noCore{0, 0};
@@ -697,7 +723,7 @@ struct Command {
 // `args` is handled in main(): it takes every remaining word.
 // One command a line: from 20 items on, clang-format would pack them in columns.
 // clang-format off
-constexpr std::array<Command, 29> kCommands = {{
+constexpr std::array<Command, 30> kCommands = {{
     {"exit", 1},
     {"kill-self", 1},
     {"orphans", 2},
@@ -713,6 +739,7 @@ constexpr std::array<Command, 29> kCommands = {{
     {"default", 1},
     {"block", 1},
     {"subreaper", 0},
+    {"drop-cap-sys-admin", 0},
     {"record-signals", 1},
     {"record-signals-stay", 1},
     {"bg-record", 1},
@@ -778,6 +805,8 @@ void run(std::string_view cmd, const std::vector<std::string>& a) {
     if (prctl(PR_SET_CHILD_SUBREAPER, 1UL, 0UL, 0UL, 0UL) != 0) {
       dieErrno("prctl PR_SET_CHILD_SUBREAPER");
     }
+  } else if (cmd == "drop-cap-sys-admin") {
+    dropCapSysAdmin();
   } else if (cmd == "record-signals") {
     recordSignals(a[0], true);
   } else if (cmd == "record-signals-stay") {

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 // What cginit's starter set up before exec and must reach the program: the signal mask and the
-// ignored signals; the child subreaper attribute, which cginit must notice.
+// ignored signals; the child subreaper attribute, which cginit must notice; a missing
+// CAP_SYS_ADMIN, which cginit reports once.
 #include <signal.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -114,6 +116,28 @@ TEST_F(StarterTest, SubreaperSetBeforeExecIsKnownAndReaps) {
   ASSERT_TRUE(sb.signal(SIGTERM));
   EXPECT_EQ(sb.wait(10s), ExitStatus::exited(128 + SIGTERM)) << sb.stderrText();
   EXPECT_EQ(sb.stderrText(), "") << "a warning although cginit is a subreaper";
+}
+
+// Issues 22 and 23: without CAP_SYS_ADMIN (Docker's and podman's default) the program starts in
+// workload/ without a cgroup namespace, and cginit says so exactly once: the child between clone
+// and exec never logs.
+TEST_F(StarterTest, NoCapSysAdminWarnsOnceAboutTheCgroupNamespace) {
+  Sandbox sb;
+  ASSERT_TRUE(sb.start(RunSpec(Mode::Pid1, concat({"--cgroup", "required"}, payload({"cgroup"})))
+                           .withCgroupNamespace()
+                           .withStarter(payload({"drop-cap-sys-admin", "exec"}))));
+  EXPECT_EQ(sb.wait(10s), ExitStatus::exited(0)) << sb.stderrText();
+  EXPECT_EQ(sb.stdoutText(), "0::/workload\n") << "not in workload/, or in a namespace of its own";
+  const auto lines = sb.stderrLines();
+  EXPECT_EQ(std::count_if(lines.begin(), lines.end(),
+                          [](const std::string& line) {
+                            return line.find("CLONE_NEWCGROUP") != std::string::npos;
+                          }),
+            1)
+      << sb.stderrText();
+  EXPECT_NE(sb.stderrText().find("clone3(CLONE_NEWCGROUP): Operation not permitted"),
+            std::string::npos)
+      << sb.stderrText();
 }
 
 }  // namespace
