@@ -53,12 +53,18 @@ struct ChildSetup {
   bool foreground = true;
   const SignalState* signals = nullptr;
   sigset_t unblock;
+  const rlimit* fileLimit = nullptr;
 };
 
-/// The child before exec: its own process group, the terminal's foreground group, the signal
-/// state cginit was started with. Only async-signal-safe calls, no logging, no allocation.
+/// The child before exec: its own process group, the terminal's foreground group, the open-file
+/// limit and the signal state cginit was started with. Only async-signal-safe calls (setrlimit is
+/// one system call, prlimit64), no logging, no allocation.
 void prepareChild(const ChildSetup& setup) {
   ::setpgid(0, 0);
+  if (setup.fileLimit != nullptr) {
+    // Lowering a soft limit cannot fail: nothing to report.
+    ::setrlimit(RLIMIT_NOFILE, setup.fileLimit);
+  }
   // Signals are still blocked here, so tcsetpgrp() from what is now a background group does not
   // stop us with SIGTTOU. Not having a terminal (ENOTTY, ENXIO) is the common case.
   if (setup.foreground && ::isatty(STDIN_FILENO) == 1) {
@@ -185,7 +191,8 @@ Result<SpawnResult> spawnProgram(const SpawnRequest& request) {
   argv.push_back(nullptr);
   const ChildSetup setup{.foreground = request.foreground,
                          .signals = &request.signals,
-                         .unblock = signalsToUnblock(request.signals.blocked)};
+                         .unblock = signalsToUnblock(request.signals.blocked),
+                         .fileLimit = request.fileLimit ? &*request.fileLimit : nullptr};
 
   SpawnResult result;
   if (request.cgroupFd < 0) {

@@ -49,6 +49,11 @@ Supervisor::~Supervisor() = default;
 
 Status Supervisor::prepare() {
   pid1_ = isPid1();
+  if (auto limit = raiseFileLimit(); !limit) {
+    spdlog::warn("{}: keeping the soft limit of open files", limit.error().message);
+  } else if (limit->rlim_cur != limit->rlim_max) {
+    inheritedFileLimit_ = *limit;
+  }
   if (!pid1_) {
     if (options_.subreaper) {
       if (auto st = setChildSubreaper(); !st) {
@@ -133,6 +138,7 @@ Status Supervisor::startProgram(int& execExit) {
   SpawnRequest request;
   request.argv = argv_;
   request.signals = inheritedSignals_;
+  request.fileLimit = inheritedFileLimit_;
   if (tree_) {
     request.cgroupFd = tree_->workloadDirFd();
     request.placeInCgroup = [this](pid_t pid) { return tree_->movePidToWorkload(pid); };

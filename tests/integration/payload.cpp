@@ -29,6 +29,8 @@
 //   default SIG            set SIG (name or number) to SIG_DFL
 //   block SIG              add SIG (name or number) to the signal mask
 //   subreaper              make this process a child subreaper (it survives exec)
+//   nofile SOFT HARD       set RLIMIT_NOFILE
+//   nofile-limit           print the "Max open files" line of /proc/self/limits
 //   drop-cap-sys-admin     drop CAP_SYS_ADMIN from the bounding set and every capability set, so
 //                          that a program exec'd as root does not get it back
 //   record-signals F       append "SIG<NAME>\n" to F per signal (each handled and unblocked),
@@ -723,7 +725,7 @@ struct Command {
 // `args` is handled in main(): it takes every remaining word.
 // One command a line: from 20 items on, clang-format would pack them in columns.
 // clang-format off
-constexpr std::array<Command, 30> kCommands = {{
+constexpr std::array<Command, 32> kCommands = {{
     {"exit", 1},
     {"kill-self", 1},
     {"orphans", 2},
@@ -739,6 +741,8 @@ constexpr std::array<Command, 30> kCommands = {{
     {"default", 1},
     {"block", 1},
     {"subreaper", 0},
+    {"nofile", 2},
+    {"nofile-limit", 0},
     {"drop-cap-sys-admin", 0},
     {"record-signals", 1},
     {"record-signals-stay", 1},
@@ -805,6 +809,14 @@ void run(std::string_view cmd, const std::vector<std::string>& a) {
     if (prctl(PR_SET_CHILD_SUBREAPER, 1UL, 0UL, 0UL, 0UL) != 0) {
       dieErrno("prctl PR_SET_CHILD_SUBREAPER");
     }
+  } else if (cmd == "nofile") {
+    const rlimit limit{static_cast<rlim_t>(parseNumber(a[0])),
+                       static_cast<rlim_t>(parseNumber(a[1]))};
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+      dieErrno("setrlimit RLIMIT_NOFILE");
+    }
+  } else if (cmd == "nofile-limit") {
+    printStatusLines("/proc/self/limits", {"Max open files"});
   } else if (cmd == "drop-cap-sys-admin") {
     dropCapSysAdmin();
   } else if (cmd == "record-signals") {

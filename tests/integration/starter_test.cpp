@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
-// What cginit's starter set up before exec and must reach the program: the signal mask and the
-// ignored signals; the child subreaper attribute, which cginit must notice; a missing
-// CAP_SYS_ADMIN, which cginit reports once.
+// What cginit's starter set up before exec and must reach the program: the signal mask, the
+// ignored signals and the open-file limit; the child subreaper attribute, which cginit must
+// notice; a missing CAP_SYS_ADMIN, which cginit reports once.
 #include <signal.h>
 
 #include <algorithm>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -88,6 +89,41 @@ TEST_F(StarterTest, SignalsBlockedOrIgnoredAtStartAreStillForwarded) {
     ASSERT_TRUE(sb.signal(SIGTERM));
     EXPECT_EQ(sb.wait(5s), ExitStatus::exited(0)) << sb.stderrText();
     EXPECT_EQ(fileLines(log), (std::vector<std::string>{"ready", "SIGHUP", "SIGTERM"}));
+  }
+}
+
+/// Soft and hard "Max open files" of a /proc/PID/limits line or file, as "SOFT/HARD".
+std::string openFileLimits(const std::string& text) {
+  const auto at = text.find("Max open files");
+  if (at == std::string::npos) {
+    return "";
+  }
+  std::istringstream in(text.substr(at + std::string_view("Max open files").size()));
+  std::string soft;
+  std::string hard;
+  in >> soft >> hard;
+  return soft + "/" + hard;
+}
+
+// Issue 22 item 2: cginit raises its own soft RLIMIT_NOFILE to the hard limit, and the program
+// still starts with the limits cginit was given, in every setup.
+TEST_F(StarterTest, ProgramGetsTheOpenFileLimitCginitWasStartedWith) {
+  for (const RunCase& setup : kRunCases) {
+    SCOPED_TRACE(describe(setup));
+    Sandbox sb;
+    const std::string pidFile = sb.file("program.pid");
+    ASSERT_TRUE(
+        sb.start(specFor(setup, payload({"nofile-limit", "pidfile", pidFile, "sleep", "60"}))
+                     .withStarter(payload({"nofile", "64", "256", "exec"}))));
+    ASSERT_TRUE(waitForFile(pidFile, 10s)) << sb.stderrText();
+    EXPECT_EQ(openFileLimits(sb.stdoutText()), "64/256") << sb.stdoutText();
+    EXPECT_EQ(
+        openFileLimits(readFile("/proc/" + std::to_string(sb.pid()) + "/limits").value_or("")),
+        "256/256")
+        << "cginit's own";
+    ASSERT_TRUE(sb.signal(SIGTERM));
+    EXPECT_EQ(sb.wait(10s), ExitStatus::exited(128 + SIGTERM)) << sb.stderrText();
+    EXPECT_EQ(stderrBesidesNsdelegate(sb), "");
   }
 }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// Tests for cginit's own process attributes: the subreaper attribute.
+// Tests for cginit's own process attributes: the subreaper attribute, the open-file limit.
 #include "cginit/process_attrs.h"
 
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,6 +40,27 @@ TEST(ProcessAttrsTest, SubreaperIsReadBack) {
               return after && *after ? 0 : 3;
             }),
             0);
+}
+
+// The soft limit goes up to the hard one; the limit returned is the one before, for the program.
+TEST(ProcessAttrsTest, RaiseFileLimitReturnsTheLimitBefore) {
+  EXPECT_EQ(
+      inChild([] {
+        const rlimit start{64, 256};
+        if (::setrlimit(RLIMIT_NOFILE, &start) != 0) {
+          return 1;
+        }
+        auto before = raiseFileLimit();
+        if (!before || before->rlim_cur != 64 || before->rlim_max != 256) {
+          return 2;
+        }
+        rlimit now{};
+        if (::getrlimit(RLIMIT_NOFILE, &now) != 0 || now.rlim_cur != 256 || now.rlim_max != 256) {
+          return 3;
+        }
+        return 0;
+      }),
+      0);
 }
 
 }  // namespace
