@@ -48,16 +48,29 @@ Result<Pipe> makePipe() {
   return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
-/// The child before exec: its own process group, the terminal's foreground group, a clean signal
-/// state. Only async-signal-safe calls, no logging, no allocation.
-void prepareChild(bool foreground) {
+/// What the child needs before exec besides its argv, all computed before the clone.
+struct ChildSetup {
+  bool foreground = true;
+  const SignalState* signals = nullptr;
+  sigset_t unblock;
+  const rlimit* fileLimit = nullptr;
+};
+
+/// The child before exec: its own process group, the terminal's foreground group, the open-file
+/// limit and the signal state cginit was started with. Only async-signal-safe calls (setrlimit is
+/// one system call, prlimit64), no logging, no allocation.
+void prepareChild(const ChildSetup& setup) {
   ::setpgid(0, 0);
+  if (setup.fileLimit != nullptr) {
+    // Lowering a soft limit cannot fail: nothing to report.
+    ::setrlimit(RLIMIT_NOFILE, setup.fileLimit);
+  }
   // Signals are still blocked here, so tcsetpgrp() from what is now a background group does not
   // stop us with SIGTTOU. Not having a terminal (ENOTTY, ENXIO) is the common case.
-  if (foreground && ::isatty(STDIN_FILENO) == 1) {
+  if (setup.foreground && ::isatty(STDIN_FILENO) == 1) {
     ::tcsetpgrp(STDIN_FILENO, ::getpid());
   }
-  resetSignalsForExec();
+  restoreSignalsForExec(*setup.signals, setup.unblock);
 }
 
 /// The child between clone and exec (own copy of memory): the exec errno goes to the parent
@@ -65,7 +78,7 @@ void prepareChild(bool foreground) {
 /// the fallbacks' namespace, made once the parent has placed the child in its cgroup, so that
 /// its root is that cgroup (clone3 into the cgroup makes it with CLONE_NEWCGROUP instead).
 [[noreturn]] void childMain(char* const* argv, int errFd, int goFd, bool unshareCgroupNs,
-                            bool foreground) {
+                            const ChildSetup& setup) {
   if (goFd >= 0) {
     char go = 0;
     if (sys::readRetry(goFd, &go, 1) != 1) {
@@ -84,7 +97,7 @@ void prepareChild(bool foreground) {
       ::_exit(127);
     }
   }
-  prepareChild(foreground);
+  prepareChild(setup);
   ::execvp(argv[0], argv);
   const int err = errno;
   ssize_t ignored = ::write(errFd, &err, sizeof err);
@@ -96,11 +109,11 @@ void prepareChild(bool foreground) {
 /// cginit sleeps until then, so no page tables are copied and no page is copied on write for a
 /// child that execs at once, and the exec errno comes back through that memory instead of a pipe.
 /// Returns the pid and the exec errno (0: the exec succeeded).
-std::pair<pid_t, int> vforkExec(char* const* argv, bool foreground) {
+std::pair<pid_t, int> vforkExec(char* const* argv, const ChildSetup& setup) {
   volatile int execErrno = 0;  // written by the child only, read once vfork() has returned
   const pid_t pid = ::vfork();
   if (pid == 0) {
-    prepareChild(foreground);
+    prepareChild(setup);
     ::execvp(argv[0], argv);
     execErrno = errno;
     ::_exit(127);
@@ -128,7 +141,8 @@ bool kernelLacks(const Error& err) {
 /// (5.7), else clone3 without it, else fork() (no clone3 before 5.3). When the child does not
 /// start inside its cgroup, `goPipe` is set: the child waits on it until the parent has moved it
 /// there. `newCgroupNs`: with clone3 into the cgroup, CLONE_NEWCGROUP (the kernel roots the
-/// namespace at the cgroup the child starts in); cleared when cginit lacks the privilege for it.
+/// namespace at the cgroup the child starts in); cleared when cginit lacks the privilege for it
+/// (in the parent and in the child: the caller warns, in the parent only).
 Result<pid_t> cloneChild(int cgroupFd, bool& newCgroupNs, bool moveAfterClone, UniqueFd& pidfd,
                          std::optional<Pipe>& goPipe) {
   Result<pid_t> r =
@@ -137,8 +151,8 @@ Result<pid_t> cloneChild(int cgroupFd, bool& newCgroupNs, bool moveAfterClone, U
           : sys::clone3({.pidfd = true, .cgroupFd = cgroupFd, .newCgroupNs = newCgroupNs}, pidfd);
   if (!r && newCgroupNs && r.error().code == EPERM) {
     r = sys::clone3({.pidfd = true, .cgroupFd = cgroupFd}, pidfd);
+    // No warning here: the child returns from this clone too, and must not log.
     if (r) {
-      warnNoCgroupNs("clone3(CLONE_NEWCGROUP)");
       newCgroupNs = false;
     }
   }
@@ -175,10 +189,14 @@ Result<SpawnResult> spawnProgram(const SpawnRequest& request) {
     argv.push_back(const_cast<char*>(arg.c_str()));
   }
   argv.push_back(nullptr);
+  const ChildSetup setup{.foreground = request.foreground,
+                         .signals = &request.signals,
+                         .unblock = signalsToUnblock(request.signals.blocked),
+                         .fileLimit = request.fileLimit ? &*request.fileLimit : nullptr};
 
   SpawnResult result;
   if (request.cgroupFd < 0) {
-    const auto [pid, err] = vforkExec(argv.data(), request.foreground);
+    const auto [pid, err] = vforkExec(argv.data(), setup);
     if (pid < 0) {
       return errnoError(err, "vfork");
     }
@@ -206,7 +224,10 @@ Result<SpawnResult> spawnProgram(const SpawnRequest& request) {
   }
   if (*pid == 0) {
     childMain(argv.data(), errPipe->write.get(), goPipe ? goPipe->read.get() : -1,
-              goPipe && newCgroupNs, request.foreground);
+              goPipe && newCgroupNs, setup);
+  }
+  if (request.newCgroupNs && !newCgroupNs) {
+    warnNoCgroupNs("clone3(CLONE_NEWCGROUP)");
   }
   result.cgroupNs = newCgroupNs;
   result.child.pid = *pid;

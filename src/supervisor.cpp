@@ -52,12 +52,21 @@ Supervisor::~Supervisor() = default;
 
 Status Supervisor::prepare() {
   pid1_ = isPid1();
+  if (auto limit = raiseFileLimit(); !limit) {
+    spdlog::warn("{}: keeping the soft limit of open files", limit.error().message);
+  } else if (limit->rlim_cur != limit->rlim_max) {
+    inheritedFileLimit_ = *limit;
+  }
   if (!pid1_) {
     if (options_.subreaper) {
       if (auto st = setChildSubreaper(); !st) {
         return st;
       }
-    } else {
+    } else if (auto already = isChildSubreaper(); !already || !*already) {
+      // A starter may have made cginit a subreaper before its exec (tini's tests do).
+      if (!already) {
+        spdlog::debug("{}", already.error().message);
+      }
       spdlog::warn(
           "cginit is not PID 1 and not a child subreaper: orphans will not be re-parented to it "
           "and cannot be reaped; use -s or TINI_SUBREAPER=1, or run it as PID 1");
@@ -68,11 +77,17 @@ Status Supervisor::prepare() {
       return st;
     }
   }
+  // What the program gets back before its exec: the state cginit was started with.
+  auto inherited = currentSignalState();
+  if (!inherited) {
+    return std::move(inherited).error();
+  }
+  inheritedSignals_ = *inherited;
   const sigset_t mask = handledSignals();
   if (auto st = blockSignals(mask); !st) {
     return st;
   }
-  if (auto st = keepChildExitStatus(); !st) {
+  if (auto st = takeIgnoredSignals(inheritedSignals_.ignored, mask); !st) {
     return st;
   }
   auto sfd = SignalFd::open(mask);
@@ -125,6 +140,8 @@ Status Supervisor::prepare() {
 Status Supervisor::startProgram(int& execExit) {
   SpawnRequest request;
   request.argv = argv_;
+  request.signals = inheritedSignals_;
+  request.fileLimit = inheritedFileLimit_;
   if (tree_) {
     request.cgroupFd = tree_->workloadDirFd();
     request.placeInCgroup = [this](pid_t pid) { return tree_->movePidToWorkload(pid); };

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Builds the Debian package from a clean copy of the committed tree (`git archive HEAD`, so nothing
 # from the work tree or an earlier build gets in), runs lintian on it (errors fail) and checks what
-# the package holds. That copy is no git checkout, so this also checks the tarball build's
-# `--version`. Ends with "N passed, N failed".
+# the package holds. That copy is no git checkout, so this also checks that the tarball build's
+# `--version` names the archived commit (export-subst). Ends with "N passed, N failed".
 #
 #   tools/build-package.sh [--keep DIR]    DIR keeps the copy, the .deb and the logs (default: a temp dir)
 set -uo pipefail
@@ -70,7 +70,9 @@ rm -rf "$root"
 dpkg-deb -x "$deb" "$root"
 check "usr/bin/cginit is static" bash -c "file '$root/usr/bin/cginit' | grep -q 'statically linked'"
 out=$("$root/usr/bin/cginit" --version)
-check "a tarball build says the version alone ('$out')" test "$out" = "cginit version $version"
+head=$(git rev-parse HEAD)
+check "a tarball build names the archived commit ('$out')" \
+  test "$out" = "cginit version $version - git.${head:0:7}"
 check "the installed page renders without warnings" bash -c \
   "MANWIDTH=80 man --warnings -l '$root/usr/share/man/man1/cginit.1.gz' 2>&1 >/dev/null | (! grep .)"
 finish

@@ -2,13 +2,16 @@
 // Starting the program: vfork, or clone3 straight into a cgroup with a fork fallback; then exec.
 #pragma once
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cginit/result.h"
+#include "cginit/signals.h"
 #include "cginit/unique_fd.h"
 
 namespace cginit {
@@ -29,6 +32,11 @@ struct SpawnRequest {
   bool moveAfterClone = false;
   /// Make the child's process group the terminal's foreground group when stdin is a terminal.
   bool foreground = true;
+  /// The mask and the ignored signals the program starts with: what cginit was started with.
+  SignalState signals = cleanSignalState();
+  /// RLIMIT_NOFILE for the program, set before exec: the limit cginit was started with, where
+  /// cginit raised its own. Unset: the program inherits cginit's.
+  std::optional<rlimit> fileLimit;
 };
 
 /// The running program. `pidfd` may be empty on kernels without pidfds.
@@ -45,7 +53,8 @@ struct SpawnResult {
   bool cgroupNs = false;
 };
 
-/// Starts the program in its own process group with a clean signal state and returns once it has
+/// Starts the program in its own process group with `request.signals` (the signal state cginit
+/// was started with, none of cginit's own) and `request.fileLimit`, and returns once it has
 /// exec'd or failed to: vfork() without a cgroup, else clone3 into the cgroup (the exec errno
 /// comes back through a close-on-exec pipe). An Error means the clone itself failed.
 Result<SpawnResult> spawnProgram(const SpawnRequest& request);

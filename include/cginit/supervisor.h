@@ -2,6 +2,7 @@
 // The state machine of cginit: start the program, route signals, reap, drain, report.
 #pragma once
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -64,6 +65,10 @@ class Supervisor {
   SignalRouter router_;
   std::unique_ptr<EventLoop> loop_;
   std::optional<SignalFd> signalFd_;
+  /// The signal mask and ignored set cginit was started with, for the program.
+  SignalState inheritedSignals_ = cleanSignalState();
+  /// RLIMIT_NOFILE as cginit was started with it, where it raised its own; for the program.
+  std::optional<rlimit> inheritedFileLimit_;
   /// The managed tree between setup and the start of the program; then the workload owns it.
   std::optional<CgroupTree> tree_;
   /// cginit's own cgroup when it is not managed but can be read (the observer), until the start.

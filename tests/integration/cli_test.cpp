@@ -238,7 +238,7 @@ TEST_F(CliTest, VersionHasTinisShape) {
   Sandbox sb;
   ASSERT_TRUE(sb.start(RunSpec(Mode::Plain, {"--version"})));
   EXPECT_EQ(sb.wait(10s), ExitStatus::exited(0));
-  EXPECT_TRUE(hasVersionShape(sb.stdoutText(), CGINIT_FROM_GIT)) << sb.stdoutText();
+  EXPECT_TRUE(hasVersionShape(sb.stdoutText(), CGINIT_HAS_COMMIT)) << sb.stdoutText();
   EXPECT_EQ(sb.stderrText(), "");
 }
 

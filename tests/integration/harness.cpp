@@ -270,7 +270,8 @@ std::string Sandbox::file(std::string_view name) const {
     return ::testing::AssertionFailure() << "no test cgroup or temp dir";
   }
   mode_ = spec.mode;
-  std::vector<std::string> argv{cginitBin()};
+  std::vector<std::string> argv = spec.starter;
+  argv.push_back(cginitBin());
   argv.insert(argv.end(), spec.args.begin(), spec.args.end());
   std::vector<std::string> envp{
       "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};

@@ -65,6 +65,14 @@ struct RunSpec {
     s.cgroupNamespace = on;
     return s;
   }
+  /// `starter` runs in cginit's place with cginit's command line appended (cginit's path first):
+  /// a process that sets something up and then execs cginit (`payload ... exec`), so that cginit
+  /// starts with what a real starter (nohup, a shell, a runtime) hands down.
+  RunSpec withStarter(std::vector<std::string> starterArgv) const {
+    RunSpec s = *this;
+    s.starter = std::move(starterArgv);
+    return s;
+  }
   /// A cgroup namespace (as withCgroupNamespace()) whose cgroup2 mount is read-only, as in a
   /// default Docker or Podman container.
   RunSpec withReadOnlyCgroup() const {
@@ -84,6 +92,8 @@ struct RunSpec {
   Mode mode;
   std::vector<std::string> args;  // cginit's argv after argv[0]: options, then the program
   std::vector<std::string> env;   // NAME=VALUE
+  /// Runs first and execs cginit (withStarter()); empty: cginit is exec'd directly.
+  std::vector<std::string> starter;
   /// stdin is the slave of a new pty, which becomes the controlling terminal of cginit's session.
   bool pty = false;
   /// Also a new cgroup namespace rooted at the test cgroup, with cgroup2 mounted on /sys/fs/cgroup

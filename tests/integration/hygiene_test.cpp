@@ -53,7 +53,8 @@ TEST_F(HygieneTest, NoFdOfCginitLeaks) {
   }
 }
 
-// cginit blocks signals for its signalfd; the program must start with none blocked or ignored.
+// cginit blocks signals for its signalfd; started clean, the program starts with none blocked or
+// ignored.
 TEST_F(HygieneTest, ProgramStartsWithCleanSignalState) {
   for (Mode mode : {Mode::Pid1, Mode::Plain}) {
     SCOPED_TRACE(modeName(mode));
@@ -62,34 +63,37 @@ TEST_F(HygieneTest, ProgramStartsWithCleanSignalState) {
   }
 }
 
-// SIG_IGN survives exec, so what cginit inherits as ignored (nohup, a shell's `trap ''`) would
-// reach the program unless cginit resets it. Here a shell ignores SIGHUP, SIGPIPE and signal 40
-// (a real-time one), shows that its children inherit that, then execs a second cginit.
-TEST_F(HygieneTest, SignalsIgnoredWhenCginitStartsAreResetForTheProgram) {
+// SIG_IGN survives exec: what cginit inherits as ignored (nohup, a shell's `trap ''`) reaches the
+// program as it would without an init (issue 24). Here a shell ignores SIGHUP, SIGPIPE and
+// signal 40 (a real-time one), shows that its children inherit that, then execs a second cginit.
+TEST_F(HygieneTest, SignalsIgnoredWhenCginitStartsStayIgnoredForTheProgram) {
   const std::string script =
       "trap '' 1 13 40; \"$0\" sigstate; exec \"$1\" --cgroup off -s -- \"$0\" sigstate";
   for (Mode mode : {Mode::Pid1, Mode::Plain}) {
     SCOPED_TRACE(modeName(mode));
     EXPECT_EQ(programOutput(mode, {"/bin/sh", "-c", script, payloadBin(), cginitBin()}),
               "SigBlk:\t0000000000000000\nSigIgn:\t0000008000001001\n"
-              "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
+              "SigBlk:\t0000000000000000\nSigIgn:\t0000008000001001\n");
   }
 }
 
 // A SIGCHLD inherited as SIG_IGN would make the kernel reap the program itself: cginit would never
-// learn its status. It must still pass the program's exit code on, orphans included.
+// learn its status. It must still pass the program's exit code on, orphans included, while the
+// program gets SIGCHLD ignored as cginit's starter set it (as under tini; the program here sets
+// it back to SIG_DFL before it waits for a child of its own).
 TEST_F(HygieneTest, InheritedIgnoredSigchldDoesNotLoseTheExitStatus) {
   for (Mode mode : {Mode::Pid1, Mode::Plain}) {
     SCOPED_TRACE(modeName(mode));
     Sandbox sb;
     const std::string adopter = sb.file("adopter");
     // The outer cginit runs `payload ignore CHLD exec` a second cginit, whose status it passes on.
-    ASSERT_TRUE(sb.start(RunSpec(
-        mode, concat({"--cgroup", "off", "-s"},
-                     payload({"ignore", "CHLD", "exec", cginitBin(), "--cgroup", "off", "-s", "--",
-                              payloadBin(), "orphans", "3", adopter, "sigstate", "exit", "7"})))));
+    ASSERT_TRUE(sb.start(
+        RunSpec(mode, concat({"--cgroup", "off", "-s"},
+                             payload({"ignore", "CHLD", "exec", cginitBin(), "--cgroup", "off",
+                                      "-s", "--", payloadBin(), "sigstate", "default", "CHLD",
+                                      "orphans", "3", adopter, "exit", "7"})))));
     EXPECT_EQ(sb.wait(20s), ExitStatus::exited(7)) << sb.stderrText();
-    EXPECT_NE(sb.stdoutText().find("SigIgn:\t0000000000000000"), std::string::npos)
+    EXPECT_NE(sb.stdoutText().find("SigIgn:\t0000000000010000"), std::string::npos)
         << sb.stdoutText();
   }
 }

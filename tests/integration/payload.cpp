@@ -26,7 +26,15 @@
 //   threaded DIR           make cgroup DIR and write "threaded" to its cgroup.type
 //   ignore-term            set SIGTERM to SIG_IGN
 //   ignore SIG             set SIG (name or number) to SIG_IGN
-//   record-signals F       append "SIG<NAME>\n" to F per signal, "ready\n" once handlers are set;
+//   default SIG            set SIG (name or number) to SIG_DFL
+//   block SIG              add SIG (name or number) to the signal mask
+//   subreaper              make this process a child subreaper (it survives exec)
+//   nofile SOFT HARD       set RLIMIT_NOFILE
+//   nofile-limit           print the "Max open files" line of /proc/self/limits
+//   drop-cap-sys-admin     drop CAP_SYS_ADMIN from the bounding set and every capability set, so
+//                          that a program exec'd as root does not get it back
+//   record-signals F       append "SIG<NAME>\n" to F per signal (each handled and unblocked),
+//                          "ready\n" once handlers are set;
 //                          exit 0 on SIGTERM (after recording it)
 //   record-signals-stay F  the same, but SIGTERM does not end it
 //   bg-record F            fork a member of the process group that runs record-signals F
@@ -53,8 +61,10 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -68,6 +78,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <linux/capability.h>
 
 namespace {
 
@@ -234,11 +246,36 @@ bool isSynchronousFault(int sig) {
       dieErrno("sigaction " + std::to_string(sig));
     }
   }
+  // A mask inherited from cginit's starter would hold the signals back.
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
   writeAll(gRecordFd, "ready\n");
   pauseForever();
 }
 
 // --- commands ---------------------------------------------------------------------------------
+
+void dropCapSysAdmin() {
+  // The bounding set first (that needs CAP_SETPCAP, which stays): exec as root gives back every
+  // capability of the bounding set.
+  if (prctl(PR_CAPBSET_DROP, static_cast<unsigned long>(CAP_SYS_ADMIN), 0UL, 0UL, 0UL) != 0) {
+    dieErrno("prctl PR_CAPBSET_DROP");
+  }
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  std::array<__user_cap_data_struct, 2> data{};
+  if (syscall(SYS_capget, &header, data.data()) != 0) {
+    dieErrno("capget");
+  }
+  const unsigned bit = 1U << (CAP_SYS_ADMIN % 32);
+  auto& word = data[CAP_SYS_ADMIN / 32];
+  word.effective &= ~bit;
+  word.permitted &= ~bit;
+  word.inheritable &= ~bit;
+  if (syscall(SYS_capset, &header, data.data()) != 0) {
+    dieErrno("capset");
+  }
+}
 
 [[noreturn]] void killSelf(int sig) {
   const rlimit noCore{0, 0};
@@ -703,7 +740,7 @@ struct Command {
 // `args` is handled in main(): it takes every remaining word.
 // One command a line: from 20 items on, clang-format would pack them in columns.
 // clang-format off
-constexpr std::array<Command, 27> kCommands = {{
+constexpr std::array<Command, 33> kCommands = {{
     {"exit", 1},
     {"kill-self", 1},
     {"orphans", 2},
@@ -716,6 +753,12 @@ constexpr std::array<Command, 27> kCommands = {{
     {"threaded", 1},
     {"ignore-term", 0},
     {"ignore", 1},
+    {"default", 1},
+    {"block", 1},
+    {"subreaper", 0},
+    {"nofile", 2},
+    {"nofile-limit", 0},
+    {"drop-cap-sys-admin", 0},
     {"record-signals", 1},
     {"record-signals-stay", 1},
     {"bg-record", 1},
@@ -767,6 +810,31 @@ void run(std::string_view cmd, const std::vector<std::string>& a) {
     if (signal(parseSignal(a[0]), SIG_IGN) == SIG_ERR) {
       dieErrno("signal " + a[0]);
     }
+  } else if (cmd == "default") {
+    if (signal(parseSignal(a[0]), SIG_DFL) == SIG_ERR) {
+      dieErrno("signal " + a[0]);
+    }
+  } else if (cmd == "block") {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, parseSignal(a[0]));
+    if (sigprocmask(SIG_BLOCK, &set, nullptr) != 0) {
+      dieErrno("sigprocmask " + a[0]);
+    }
+  } else if (cmd == "subreaper") {
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1UL, 0UL, 0UL, 0UL) != 0) {
+      dieErrno("prctl PR_SET_CHILD_SUBREAPER");
+    }
+  } else if (cmd == "nofile") {
+    const rlimit limit{static_cast<rlim_t>(parseNumber(a[0])),
+                       static_cast<rlim_t>(parseNumber(a[1]))};
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+      dieErrno("setrlimit RLIMIT_NOFILE");
+    }
+  } else if (cmd == "nofile-limit") {
+    printStatusLines("/proc/self/limits", {"Max open files"});
+  } else if (cmd == "drop-cap-sys-admin") {
+    dropCapSysAdmin();
   } else if (cmd == "record-signals") {
     recordSignals(a[0], true);
   } else if (cmd == "record-signals-stay") {

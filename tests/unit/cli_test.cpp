@@ -255,7 +255,8 @@ TEST(CliTest, RejectsEmptyPaths) {
 }
 
 // "cginit version X.Y.Z - git.<commit>", which `docker info` parses as it parses tini's; a build
-// from a tarball has no commit to name and says "cginit version X.Y.Z" alone.
+// from a tree that is neither a checkout nor a `git archive` has no commit to name and says
+// "cginit version X.Y.Z" alone.
 TEST(CliTest, VersionHasTinisShape) {
   const std::string text = versionText();
   const std::string prefix = "cginit version ";
@@ -267,7 +268,7 @@ TEST(CliTest, VersionHasTinisShape) {
   EXPECT_EQ(version, kVersion);
   EXPECT_EQ(std::count(version.begin(), version.end(), '.'), 2) << version;
   EXPECT_EQ(version.find_first_not_of("0123456789."), std::string::npos) << version;
-  if (CGINIT_FROM_GIT) {
+  if (CGINIT_HAS_COMMIT) {
     ASSERT_NE(dash, std::string::npos) << text;
     EXPECT_EQ(text.substr(dash + 7), std::string(kGitCommit) + "\n");
   } else {

@@ -546,7 +546,7 @@ TEST(ConfigFileTest, FormattedPidsMaxMaxReadsBack) {
 
 TEST(ConfigFileTest, FormattedStringsAreEscaped) {
   Options o;
-  o.reportPath = "/tmp/a \"quoted\" \\ path\twith\ncontrol\x01\x7f and ü";
+  o.reportPath.emplace("/tmp/a \"quoted\" \\ path\twith\ncontrol\x01\x7f and ü");
   o.limits = {{"memory.max", "a\"b\\c"}};
   const std::string text = formatConfig(o);
   EXPECT_NE(

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Tests for reading signals from a signalfd in batches, and for the clean signal state at exec.
+// Tests for reading signals from a signalfd in batches, and for the signal state given back at
+// exec.
 #include "cginit/signals.h"
 
 #include <signal.h>
@@ -88,41 +89,81 @@ TEST(SignalFdTest, NothingPendingIsAnEmptyResultNotAnError) {
   EXPECT_TRUE(got->empty());
 }
 
-/// In a child process: every disposition SIG_DFL and the mask empty.
-bool signalStateIsClean() {
+/// In a child process: the signal state as currentSignalState() reads it, compared with `want`
+/// (true when equal in mask and ignored set).
+bool stateEquals(const SignalState& want) {
+  auto now = currentSignalState();
+  if (!now) {
+    return false;
+  }
   for (int sig = 1; sig < NSIG; ++sig) {
-    struct sigaction old {};
-    // glibc refuses its two reserved signals with EINVAL; nothing else may fail.
-    if (::sigaction(sig, nullptr, &old) == 0 && old.sa_handler != SIG_DFL) {
+    if (sigismember(&now->blocked, sig) != sigismember(&want.blocked, sig) ||
+        sigismember(&now->ignored, sig) != sigismember(&want.ignored, sig)) {
       return false;
     }
   }
-  sigset_t blocked;
-  ::sigprocmask(SIG_SETMASK, nullptr, &blocked);
-  return sigisemptyset(&blocked) == 1;
+  return true;
 }
 
-// What cginit inherits as ignored (nohup's SIGHUP, a shell's `trap '' ...`, systemd's SIGPIPE)
-// must not reach the program, and neither must the mask that cginit blocks for its signalfd.
-TEST(ResetSignalsForExecTest, ResetsInheritedIgnoredSignalsAndTheMask) {
+bool isIgnored(int sig) {
+  struct sigaction old {};
+  return ::sigaction(sig, nullptr, &old) == 0 && old.sa_handler == SIG_IGN;
+}
+
+// The program gets exactly the mask and the ignored set cginit was started with (nohup's SIGHUP,
+// a shell's `trap '' ...`, a starter's blocked signals), not the mask cginit blocks for its
+// signalfd nor the SIG_DFL it sets for the signals it handles.
+TEST(RestoreSignalsForExecTest, GivesBackTheStartingMaskAndIgnoredSet) {
   const pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
     for (int sig : {SIGHUP, SIGPIPE, SIGCHLD, SIGRTMIN + 2, SIGRTMAX}) {
       ::signal(sig, SIG_IGN);
     }
+    sigset_t starter;
+    sigemptyset(&starter);
+    sigaddset(&starter, SIGUSR1);
+    sigaddset(&starter, SIGTERM);
+    sigaddset(&starter, SIGRTMIN + 3);
+    ::sigprocmask(SIG_SETMASK, &starter, nullptr);
+    auto started = currentSignalState();
+    if (!started || sigismember(&started->ignored, SIGHUP) != 1 ||
+        sigismember(&started->blocked, SIGTERM) != 1 ||
+        sigismember(&started->blocked, SIGHUP) == 1) {
+      ::_exit(2);  // the set-up did not take, or was misread: the test would prove nothing
+    }
+    // What cginit does to itself.
     const sigset_t handled = handledSignals();
     ::sigprocmask(SIG_BLOCK, &handled, nullptr);
-    if (signalStateIsClean()) {
-      ::_exit(2);  // the set-up did not take: the test would prove nothing
+    if (!takeIgnoredSignals(started->ignored, handled) || isIgnored(SIGHUP) || isIgnored(SIGCHLD) ||
+        stateEquals(*started)) {
+      ::_exit(3);  // cginit still ignores a signal it handles
     }
-    resetSignalsForExec();
-    ::_exit(signalStateIsClean() ? 0 : 1);
+    restoreSignalsForExec(*started, signalsToUnblock(started->blocked));
+    ::_exit(stateEquals(*started) ? 0 : 1);
   }
   int status = 0;
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
   ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: not clean after the reset; 2: set-up failed";
+  EXPECT_EQ(WEXITSTATUS(status), 0)
+      << "1: not the starting state after the restore; 2: set-up failed; 3: not taken";
+}
+
+// Started clean, the program starts clean: nothing of cginit's blocked mask stays.
+TEST(RestoreSignalsForExecTest, ACleanStartGivesACleanProgram) {
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const sigset_t handled = handledSignals();
+    ::sigprocmask(SIG_BLOCK, &handled, nullptr);
+    const SignalState clean = cleanSignalState();
+    restoreSignalsForExec(clean, signalsToUnblock(clean.blocked));
+    ::_exit(stateEquals(clean) ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Smoke test of the tier itself: the static cginit runs in the guest and prints its version
-# (with " - git.<commit>" when built from a git checkout, the version alone from a tarball).
+# (with " - git.<commit>" when built from a git checkout or a `git archive` tarball, the version
+# alone from a tree that is neither).
 . /vm/lib.sh
 out=$("$CGINIT" --version) || fail "cginit --version exited with status $?"
 log "$out"
