@@ -22,6 +22,7 @@
 #include "cginit/proc.h"
 #include "cginit/signal_names.h"
 #include "cginit/sys.h"
+#include "cginit/tamper_guard.h"
 
 namespace cginit {
 
@@ -69,11 +70,11 @@ class ObservedCgroup {
   const std::string& path() const { return cg_.path(); }
   int epollFd() const { return epoll_.get(); }
 
-  std::vector<int> eventFds() const {
-    std::vector<int> fds;
+  std::vector<Readiness> eventFds() const {
+    std::vector<Readiness> fds;
     for (const UniqueFd* fd : {&pidsEvents_, &memoryEvents_}) {
       if (*fd) {
-        fds.push_back(fd->get());
+        fds.push_back({fd->get(), EPOLLPRI});
       }
     }
     return fds;
@@ -379,8 +380,8 @@ class ProcessWorkload final : public Workload {
     }
   }
 
-  std::vector<int> eventFds() const override {
-    return observed_ ? observed_->eventFds() : std::vector<int>{};
+  std::vector<Readiness> eventFds() const override {
+    return observed_ ? observed_->eventFds() : std::vector<Readiness>{};
   }
   bool onEvent(int fd) override { return observed_ ? observed_->onEvent(fd) : false; }
 
@@ -452,7 +453,15 @@ class ProcessWorkload final : public Workload {
 
 class ManagedWorkload final : public Workload {
  public:
-  explicit ManagedWorkload(CgroupTree tree) : tree_(std::move(tree)) {}
+  ManagedWorkload(CgroupTree tree, bool guardTampering) : tree_(std::move(tree)) {
+    if (guardTampering) {
+      if (auto guard = TamperGuard::create(tree_); guard) {
+        guard_ = std::move(*guard);
+      } else {
+        spdlog::warn("{}; changes to the limits are not undone", guard.error().message);
+      }
+    }
+  }
 
   void forwardToAll(int signo) override {
     auto n = tree_.signalWorkload(signo);
@@ -470,6 +479,9 @@ class ManagedWorkload final : public Workload {
 
   size_t signalLeftovers(int signo) override {
     phase_ = signo;
+    if (guard_) {
+      guard_->stop();  // the drain moves strangers itself
+    }
     // The whole root but cginit: workload/, what anyone made beside it, strangers of init/.
     const auto swept = tree_.sweep(signo, true);
     if (!swept.populated) {
@@ -507,14 +519,21 @@ class ManagedWorkload final : public Workload {
   bool zombiesMayLag() const override { return true; }
   bool refreshAfterReap() const override { return false; }
 
-  std::vector<int> eventFds() const override {
-    if (tree_.pidsEventsFd() < 0) {
-      return {};
+  std::vector<Readiness> eventFds() const override {
+    std::vector<Readiness> fds;
+    if (tree_.pidsEventsFd() >= 0) {
+      fds.push_back({tree_.pidsEventsFd(), EPOLLPRI});
     }
-    return {tree_.pidsEventsFd()};
+    if (guard_) {
+      fds.push_back({guard_->fd(), EPOLLIN});
+    }
+    return fds;
   }
 
-  bool onEvent(int /*fd*/) override {
+  bool onEvent(int fd) override {
+    if (guard_ && fd == guard_->fd()) {
+      return guard_->onEvent();
+    }
     auto events = tree_.pidsMaxEvents();
     if (!events) {
       // The watch is level-triggered: an fd that keeps failing (workload/ removed under us)
@@ -548,6 +567,7 @@ class ManagedWorkload final : public Workload {
     }
     report.killed += tree_.killedBySweep();
     report.escaped = tree_.escaped();
+    report.tampered = guard_ ? guard_->tampered() : 0;
   }
 
   void teardown() override {
@@ -558,7 +578,8 @@ class ManagedWorkload final : public Workload {
 
  private:
   CgroupTree tree_;
-  std::optional<int> phase_;  // the signal of the drain step under way
+  std::unique_ptr<TamperGuard> guard_;  // watches tree_: declared after it
+  std::optional<int> phase_;            // the signal of the drain step under way
   uint64_t lastPidsEvents_ = 0;
   RateLimit pidsWarning_;
 };
@@ -588,8 +609,8 @@ std::optional<Cgroup> openObservedCgroup() {
   return std::move(*cg);
 }
 
-std::unique_ptr<Workload> makeManagedWorkload(CgroupTree tree) {
-  return std::make_unique<ManagedWorkload>(std::move(tree));
+std::unique_ptr<Workload> makeManagedWorkload(CgroupTree tree, bool guardTampering) {
+  return std::make_unique<ManagedWorkload>(std::move(tree), guardTampering);
 }
 
 void forwardToProgram(const Child& child, int signo) {
