@@ -139,8 +139,10 @@ Result<pid_t> cloneChild(int cgroupFd, bool& newCgroupNs, bool moveAfterClone, U
   if (!r && newCgroupNs && r.error().code == EPERM) {
     r = sys::clone3({.pidfd = true, .cgroupFd = cgroupFd}, pidfd);
     if (r) {
-      warnNoCgroupNs("clone3(CLONE_NEWCGROUP)");
       newCgroupNs = false;
+      if (*r != 0) {  // the parent only: the child never logs between clone and exec
+        warnNoCgroupNs("clone3(CLONE_NEWCGROUP)");
+      }
     }
   }
   if (r || !kernelLacks(r.error())) {
