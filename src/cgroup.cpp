@@ -34,14 +34,14 @@ int remainingMs(Clock::time_point deadline) {
   return left.count() <= 0 ? 0 : static_cast<int>(left.count());
 }
 
+/// rmdir can answer EBUSY a moment after `populated 0`: cgroup_destroy_locked() also refuses a
+/// cgroup whose child, removed just before by this walk, is still online (css_has_online_children:
+/// a removed cgroup's css goes offline from a work item after an RCU grace period). Nothing
+/// tells when that has happened, so the loop pauses briefly and tries again (bounded by its
+/// deadline).
 void pauseBriefly() {
   const timespec ts{0, 5 * 1000 * 1000};
   ::nanosleep(&ts, nullptr);
-}
-
-/// ENOENT (removed meanwhile) or ENODEV (a file of a removed cgroup): nothing is in it.
-bool gone(const Error& error) {
-  return error.code == ENOENT || error.code == ENODEV;
 }
 
 Status removeTree(const Cgroup& parent, const std::string& name, Clock::time_point deadline) {
@@ -80,7 +80,7 @@ Status removeTree(const Cgroup& parent, const std::string& name, Clock::time_poi
       }
       auto dir = cg->descendant(it->substr(0, slash));
       if (!dir) {
-        if (gone(dir.error())) {
+        if (isGone(dir.error())) {
           continue;
         }
         return std::move(dir).error();
@@ -119,6 +119,28 @@ Result<std::map<std::string, uint64_t>> readKeyValuesFd(int fd) {
     }
   }
   return parseKeyValues(text);
+}
+
+Result<std::vector<pid_t>> readPidsFd(int fd) {
+  std::string text;
+  char buf[4096];
+  for (;;) {
+    // From offset 0 again on every call: seq_file starts the list anew there.
+    const ssize_t n = sys::preadFd(fd, buf, sizeof buf, static_cast<off_t>(text.size()));
+    if (n < 0) {
+      return sysError("pread", "cgroup.procs");
+    }
+    if (n == 0) {
+      break;
+    }
+    text.append(buf, static_cast<size_t>(n));
+  }
+  auto pids = parsePidList(text);
+  if (pids) {
+    std::sort(pids->begin(), pids->end());
+    pids->erase(std::unique(pids->begin(), pids->end()), pids->end());
+  }
+  return pids;
 }
 
 Result<Cgroup> Cgroup::open(const std::string& path) {
@@ -218,18 +240,6 @@ Result<UniqueFd> Cgroup::openFile(const std::string& file) const {
   return fileFd;
 }
 
-Result<std::map<std::string, uint64_t>> Cgroup::readKeyValues(const std::string& file) const {
-  auto text = read(file);
-  if (!text) {
-    return std::move(text).error();
-  }
-  auto kv = parseKeyValues(*text);
-  if (!kv) {
-    return std::move(kv).error().context(path_ + "/" + file);
-  }
-  return kv;
-}
-
 Result<std::vector<pid_t>> Cgroup::procs(size_t* outside) const {
   auto text = read("cgroup.procs");
   if (!text) {
@@ -276,7 +286,7 @@ Result<std::vector<pid_t>> Cgroup::procsRecursive() const {
     auto sub = descendant(rel);
     auto more = sub ? sub->members() : Result<std::vector<pid_t>>(std::move(sub).error());
     if (!more) {
-      if (!gone(more.error())) {
+      if (!isGone(more.error())) {
         spdlog::debug("listing {}/{}: {}", path_, rel, more.error().message);
       }
       continue;
@@ -341,7 +351,7 @@ std::vector<std::string> Cgroup::descendants() const {
       names = sub ? sub->children() : Result<std::vector<std::string>>(std::move(sub).error());
     }
     if (!names) {
-      if (!gone(names.error())) {
+      if (!isGone(names.error())) {
         spdlog::debug("listing the cgroups below {}/{}: {}", path_, rel, names.error().message);
       } else if (!rel.empty()) {
         found.pop_back();  // removed meanwhile
@@ -434,6 +444,10 @@ Result<bool> Cgroup::waitForEvent(const std::string& key, uint64_t value,
       return sysError("poll", path_ + "/cgroup.events");
     }
   }
+}
+
+bool isGone(const Error& error) {
+  return error.code == ENOENT || error.code == ENODEV;
 }
 
 }  // namespace cginit

@@ -28,7 +28,6 @@ namespace {
 using namespace tree_detail;  // NOLINT: this module's private helpers
 
 constexpr int kEnableAttempts = 3;  // EBUSY when a process slipped into <root> meanwhile
-constexpr auto kKillFallbackTime = std::chrono::milliseconds(1000);
 /// workload/cgroup.max.descendants unless --limit sets it: no cgroup bomb.
 constexpr std::string_view kDefaultMaxDescendants = "1000";
 
@@ -332,8 +331,6 @@ Status CgroupTree::teardown() {
   };
   eventsFd_.reset();
   pidsEventsFd_.reset();
-  targets_.clear();
-  drainEpoll_.reset();
   // What the workload made beside workload/ (the drain emptied it), depth first.
   if (root_ && (init_ || workload_)) {
     note(removeMadeByWorkload());
@@ -377,126 +374,6 @@ Status CgroupTree::remove() {
 
 Status CgroupTree::movePidToWorkload(pid_t pid) {
   return workload_.moveProc(pid);
-}
-
-Result<std::vector<pid_t>> CgroupTree::workloadPids() const {
-  auto pids = workload_.procsRecursive();
-  if (!pids && isGone(pids.error())) {
-    return std::vector<pid_t>{};  // workload/ was removed under us: nothing is in it
-  }
-  return pids;
-}
-
-Result<size_t> CgroupTree::signalWorkload(int signo, bool thenContinue) {
-  // An empty workload/ (the usual state after a clean exit) needs no list: one read through the
-  // events fd that is open anyway.
-  auto populated = workloadPopulated();
-  if (!populated) {
-    return std::move(populated).error();
-  }
-  if (!*populated) {
-    return size_t{0};
-  }
-  // List, signal, list again until a list shows no process that the earlier ones missed: then
-  // every process of workload/ at that moment has had the signal, and one forked after it by a
-  // process that had had it (what kill(-pgid) gives). A listed pid stays its process until it
-  // is reaped; cginit reaps its children (every orphan) only after this returns, and another
-  // parent's child leaves its pid to a new process only once the kernel's pid counter has come
-  // round again (pids are handed out in turn up to pid_max). A workload that forks faster than the
-  // lists is frozen for the last one; a quiet one is spared the freeze and thaw, which wake each of
-  // its processes twice.
-  std::vector<pid_t> seen;  // sorted
-  size_t count = 0;
-  std::optional<Error> error;
-  bool thaw = false;
-  for (int list = 0;; ++list) {
-    const bool last = list == kUnfrozenLists;
-    // The last list is read frozen. Never a cgroup that holds cginit (it would freeze itself;
-    // then by pid only), never a freeze that someone else set.
-    if (last && ensureSelfInInit()) {
-      if (auto state = readIfPresent(workload_, "cgroup.freeze"); !state) {
-        spdlog::debug("{}", state.error().message);
-      } else if (*state && (*state)->substr(0, 1) == "0") {
-        auto frozen = workload_.freeze(true, kFreezeWait);
-        thaw = frozen.has_value();
-        if (!frozen) {
-          spdlog::debug("{}", frozen.error().message);
-        } else if (!*frozen) {
-          spdlog::debug("{} did not freeze within {} ms; signalling anyway", workload_.path(),
-                        kFreezeWait.count());
-        } else {
-          spdlog::debug("{} keeps forking: frozen for the last list", workload_.path());
-        }
-      }
-    }
-    auto pids = workloadPids();
-    if (!pids) {
-      error = std::move(pids).error();
-      break;
-    }
-    const auto fresh = newcomers(*pids, seen);
-    for (const pid_t pid : fresh) {
-      if (pid == self_) {
-        continue;  // moved in by the workload and could not be moved out
-      }
-      if (::kill(pid, signo) == 0) {
-        ++count;
-        // A stopped process acts on the signal only once it is continued.
-        if (thenContinue && ::kill(pid, SIGCONT) != 0 && errno != ESRCH && !error) {
-          error = sysError("kill", std::to_string(pid));
-        }
-      } else if (errno != ESRCH && !error) {
-        error = sysError("kill", std::to_string(pid));
-      }
-    }
-    if (fresh.empty() || last) {
-      break;
-    }
-  }
-  if (thaw) {
-    if (auto thawed = workload_.freeze(false); !thawed && !error) {
-      error = std::move(thawed).error();
-    }
-  }
-  if (error) {
-    return *std::move(error);
-  }
-  return count;
-}
-
-Status CgroupTree::killWorkload() {
-  if (!ensureSelfInInit()) {
-    // cgroup.kill could hit cginit itself: SIGKILL by pid (which skips cginit) instead.
-    auto sent = signalWorkload(SIGKILL);
-    return sent ? Status{} : Status(std::move(sent).error());
-  }
-  auto killed = workload_.kill();
-  if (killed || killed.error().code != ENOENT) {
-    return killed;
-  }
-  if (!workload_.hasFile("cgroup.procs")) {
-    return {};  // not an old kernel: workload/ itself is gone, so nothing is left to kill
-  }
-  // No cgroup.kill before Linux 5.14: SIGKILL what is listed (frozen when it keeps forking)
-  // until the cgroup is empty.
-  const auto deadline = std::chrono::steady_clock::now() + kKillFallbackTime;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto sent = signalWorkload(SIGKILL);
-    if (!sent) {
-      return std::move(sent).error();
-    }
-    auto empty = workload_.waitForEvent("populated", 0, std::chrono::milliseconds(100));
-    if (!empty) {
-      if (isGone(empty.error())) {
-        return {};
-      }
-      return std::move(empty).error();
-    }
-    if (*empty) {
-      return {};
-    }
-  }
-  return Error{EBUSY, fmt::format("{}: processes remain after SIGKILL", workload_.path())};
 }
 
 Result<bool> CgroupTree::workloadPopulated() const {
@@ -563,50 +440,6 @@ Result<std::optional<uint64_t>> CgroupTree::oomKills() const {
   return it == kv->end() ? std::optional<uint64_t>{} : std::optional<uint64_t>(it->second);
 }
 
-Result<std::vector<pid_t>> CgroupTree::strangersIn(const Cgroup& from) {
-  if (&from == &root_ && rootHasControllers_) {
-    // No-internal-processes: with controllers enabled in <root> and init/ populated, the kernel
-    // lets nobody join <root> (EBUSY), so there is nobody to look for.
-    return std::vector<pid_t>{};
-  }
-  auto pids = from.procs();
-  if (!pids) {
-    if (isGone(pids.error())) {
-      return std::vector<pid_t>{};  // removed under us: nobody is in it
-    }
-    return std::move(pids).error();
-  }
-  // cginit, what shared <root> with it at start, its ancestors (a tracer as PID 1, a shell that
-  // started it) and PID 1 stay where they are. The ancestors are looked up only when needed.
-  auto found = selectStrangers(*pids, self_, residents_);
-  if (!found.empty() && !ancestorsKnown_) {
-    ancestorsKnown_ = true;
-    ancestors_ = ancestorsOf(self_);
-  }
-  return selectStrangers(found, self_, ancestors_);
-}
-
-Status CgroupTree::adoptStrangers() {
-  Status first;
-  for (const Cgroup* from : {&init_, &root_}) {
-    auto strangers = strangersIn(*from);
-    if (!strangers) {
-      if (first) {
-        first = std::move(strangers).error();
-      }
-      continue;
-    }
-    for (const pid_t pid : *strangers) {
-      if (auto st = workload_.moveProc(pid); st) {
-        spdlog::info("moved process {} from {} into workload/", pid, from->path());
-      } else if (st.error().code != ESRCH && first) {
-        first = std::move(st);
-      }
-    }
-  }
-  return first;
-}
-
 void CgroupTree::thawLeftovers() {
   for (const auto& rel : root_.descendants()) {
     auto cg = root_.descendant(rel);
@@ -625,18 +458,21 @@ void CgroupTree::thawLeftovers() {
   }
 }
 
-std::vector<pid_t> selectStrangers(const std::vector<pid_t>& found, pid_t self,
-                                   const std::vector<pid_t>& keep) {
-  std::vector<pid_t> strangers;
-  for (const pid_t pid : found) {
-    // PID 1 is cginit itself or, when cginit is not PID 1, an init of its own that it must
-    // never freeze or kill.
-    if (pid <= 1 || pid == self || std::find(keep.begin(), keep.end(), pid) != keep.end()) {
+Status CgroupTree::removeMadeByWorkload() {
+  auto names = root_.children();
+  if (!names) {
+    return isGone(names.error()) ? Status{} : Status(std::move(names).error());
+  }
+  Status first;
+  for (const auto& name : *names) {
+    if (name == "init" || name == "workload" || contains(preexisting_, name)) {
       continue;
     }
-    strangers.push_back(pid);
+    if (auto st = root_.removeChild(name); !st && first) {
+      first = std::move(st);
+    }
   }
-  return strangers;
+  return first;
 }
 
 }  // namespace cginit

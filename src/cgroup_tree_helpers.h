@@ -21,15 +21,6 @@ namespace cginit::tree_detail {
 
 constexpr int kMoveRounds = 100;  // bound for "move until <root> is empty" and sweep re-looks
 constexpr auto kFreezeWait = std::chrono::milliseconds(500);
-/// Lists of one signal (list, signal what is new, list again) before the cgroup is frozen for a
-/// last one: a list that shows no process the earlier ones missed ends it sooner.
-constexpr int kUnfrozenLists = 3;
-
-/// ENOENT (the directory is gone) or ENODEV (a file opened before its cgroup was removed): the
-/// cgroup has vanished, and the kernel removes a cgroup only once it holds no process.
-inline bool isGone(const Error& error) {
-  return error.code == ENOENT || error.code == ENODEV;
-}
 
 inline bool contains(const std::vector<std::string>& list, std::string_view item) {
   return std::find(list.begin(), list.end(), item) != list.end();

@@ -6,8 +6,10 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdint>
 
 #include <spdlog/spdlog.h>
 
@@ -20,7 +22,17 @@ Result<std::unique_ptr<EventLoop>> EventLoop::create() {
   if (!epfd) {
     return sysError("epoll_create1");
   }
-  return std::unique_ptr<EventLoop>(new EventLoop(std::move(epfd)));
+  UniqueFd tfd(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+  if (!tfd) {
+    return sysError("timerfd_create");
+  }
+  std::unique_ptr<EventLoop> loop(new EventLoop(std::move(epfd), std::move(tfd)));
+  EventLoop* self = loop.get();
+  if (auto st = loop->watch(loop->timerFd_.get(), EPOLLIN, [self](uint32_t) { self->onTimerFd(); });
+      !st) {
+    return std::move(st).error();
+  }
+  return loop;
 }
 
 EventLoop::~EventLoop() = default;
@@ -46,45 +58,60 @@ void EventLoop::unwatch(int fd) {
   }
 }
 
-Result<EventLoop::TimerId> EventLoop::addTimer(std::chrono::milliseconds delay,
-                                               std::function<void()> callback) {
-  UniqueFd tfd(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
-  if (!tfd) {
-    return sysError("timerfd_create");
-  }
-  itimerspec spec{};
-  const auto ms = delay.count() > 0 ? delay.count() : 1;  // 0 would disarm the timer
-  spec.it_value.tv_sec = static_cast<time_t>(ms / 1000);
-  spec.it_value.tv_nsec = static_cast<long>((ms % 1000) * 1000000);
-  if (::timerfd_settime(tfd.get(), 0, &spec, nullptr) < 0) {
-    return sysError("timerfd_settime");
-  }
+EventLoop::TimerId EventLoop::addTimer(std::chrono::milliseconds delay,
+                                       std::function<void()> callback) {
   const TimerId id = nextTimer_++;
-  const int fd = tfd.get();
-  timers_[id] = Timer{std::move(tfd), std::move(callback)};
-  auto st = watch(fd, EPOLLIN, [this, id](uint32_t) {
-    auto it = timers_.find(id);
-    if (it == timers_.end()) {
-      return;
-    }
-    auto cb = std::move(it->second.callback);
-    cancelTimer(id);
-    cb();
-  });
-  if (!st) {
-    timers_.erase(id);
-    return std::move(st).error();
-  }
+  timers_[id] = Timer{std::chrono::steady_clock::now() + delay, std::move(callback)};
+  rearm();
   return id;
 }
 
 void EventLoop::cancelTimer(TimerId id) {
-  auto it = timers_.find(id);
-  if (it == timers_.end()) {
-    return;
+  if (timers_.erase(id) != 0) {
+    rearm();
   }
-  unwatch(it->second.fd.get());
-  timers_.erase(it);
+}
+
+void EventLoop::onTimerFd() {
+  uint64_t expirations = 0;
+  if (::read(timerFd_.get(), &expirations, sizeof expirations) < 0 && errno != EAGAIN) {
+    spdlog::error("{}", sysError("read", "timerfd").message);
+  }
+  // Each due timer is taken out before its callback runs, which may add or cancel others.
+  for (;;) {
+    const auto now = std::chrono::steady_clock::now();
+    const auto due = std::find_if(timers_.begin(), timers_.end(),
+                                  [now](const auto& t) { return t.second.deadline <= now; });
+    if (due == timers_.end()) {
+      break;
+    }
+    auto callback = std::move(due->second.callback);
+    timers_.erase(due);
+    callback();
+  }
+  rearm();
+}
+
+void EventLoop::rearm() {
+  itimerspec spec{};  // all zero: disarmed
+  const auto next = std::min_element(
+      timers_.begin(), timers_.end(),
+      [](const auto& a, const auto& b) { return a.second.deadline < b.second.deadline; });
+  if (next != timers_.end()) {
+    // steady_clock is CLOCK_MONOTONIC on Linux; an absolute expiry never drifts with the delay
+    // between now() and the settime call. A deadline that has passed fires at once (0 would
+    // disarm).
+    const auto ns = std::max<int64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                          next->second.deadline.time_since_epoch())
+                                          .count(),
+                                      1);
+    spec.it_value.tv_sec = static_cast<time_t>(ns / 1000000000);
+    spec.it_value.tv_nsec = static_cast<long>(ns % 1000000000);
+  }
+  if (::timerfd_settime(timerFd_.get(), TFD_TIMER_ABSTIME, &spec, nullptr) < 0) {
+    // Only EINVAL/EFAULT, i.e. a bug: say so, the timers stay pending.
+    spdlog::error("{}", sysError("timerfd_settime").message);
+  }
 }
 
 Status EventLoop::run() {

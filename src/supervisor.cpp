@@ -30,6 +30,9 @@ using std::chrono::steady_clock;
 constexpr milliseconds kKillWait{5000};
 /// How long cginit waits for the zombies of a drained cgroup to become reapable.
 constexpr milliseconds kReapWait{1000};
+/// How soon the drain looks again at what it could not watch, at first and at most.
+constexpr milliseconds kRetryMin{10};
+constexpr milliseconds kRetryMax{250};
 
 std::string describeStatus(int status) {
   if (WIFSIGNALED(status)) {
@@ -139,9 +142,14 @@ Status Supervisor::startProgram(int& execExit) {
   if (tree_) {  // unmanaged: null, nothing cginit set to enforce
     report_.enforced = spawned->cgroupNs && tree_->nsdelegate();
   }
-  // Where the kernel cannot refuse the program changes to its limits, cginit undoes them.
-  workload_ = tree_ ? makeManagedWorkload(*std::exchange(tree_, std::nullopt), !*report_.enforced)
-                    : makeProcessWorkload(pid1_, spawned->child.pid, std::exchange(observed_, {}));
+  if (tree_) {
+    // Where the kernel cannot refuse the program changes to its limits, cginit undoes them.
+    workload_ = makeManagedWorkload(*std::exchange(tree_, std::nullopt), !*report_.enforced);
+  } else if (observed_) {
+    workload_ = makeObservedWorkload(pid1_, spawned->child.pid, *std::exchange(observed_, {}));
+  } else {
+    workload_ = makeProcessWorkload(pid1_, spawned->child.pid);
+  }
   if (spawned->execErrno != 0) {
     execExit = exitCodeForExecErrno(spawned->execErrno);
     spdlog::error("{}", errnoError(spawned->execErrno, "exec", argv_[0]).message);
@@ -223,7 +231,7 @@ void Supervisor::handleSignal(int signo) {
     return;
   }
   if (state_ == State::Draining) {
-    if (SignalRouter::endsGrace(signo) && graceTimer_) {
+    if (SignalRouter::endsGrace(signo) && !killTimer_) {
       spdlog::info("{} during drain: ending the grace period", signalName(signo));
       onGraceOver();
     } else {
@@ -238,12 +246,7 @@ void Supervisor::handleSignal(int signo) {
   spdlog::debug("received {}, forwarding {}", signalName(signo), signalName(r.deliver));
   forward(r.deliver);
   if (r.stopRequest && options_.stopTimeout && !stopTimer_) {
-    auto timer = loop_->addTimer(*options_.stopTimeout, [this] { onStopTimeout(); });
-    if (timer) {
-      stopTimer_ = *timer;
-    } else {
-      spdlog::error("arming --stop-timeout: {}", timer.error().message);
-    }
+    stopTimer_ = loop_->addTimer(*options_.stopTimeout, [this] { onStopTimeout(); });
   }
 }
 
@@ -330,15 +333,10 @@ void Supervisor::startDrain() {
       spdlog::error("watching the workload: {}", st.error().message);
     }
   }
-  auto timer = loop_->addTimer(options_.grace, [this] {
+  graceTimer_ = loop_->addTimer(options_.grace, [this] {
     graceTimer_.reset();
     onGraceOver();
   });
-  if (timer) {
-    graceTimer_ = *timer;
-  } else {
-    spdlog::error("arming the grace timer: {}", timer.error().message);
-  }
   checkDrained();
 }
 
@@ -352,8 +350,23 @@ void Supervisor::checkDrained() {
     }
     return;
   }
-  if (state_ == State::Draining && liveness == Liveness::Empty) {
+  if (state_ != State::Draining) {
+    return;
+  }
+  if (liveness == Liveness::Empty) {
     finishDrain();
+    return;
+  }
+  // Something left cannot wake the loop (a list that failed for lack of fds or memory, more
+  // processes than are followed): look again after a while, backing off to kRetryMax.
+  if (!workload_->blind()) {
+    retryDelay_ = kRetryMin;
+  } else if (!retryTimer_) {
+    retryTimer_ = loop_->addTimer(retryDelay_, [this] {
+      retryTimer_.reset();
+      checkDrained();
+    });
+    retryDelay_ = std::min(retryDelay_ * 2, kRetryMax);
   }
 }
 
@@ -369,14 +382,11 @@ void Supervisor::onGraceOver() {
   spdlog::warn("drain: grace period {} is over; killing what is left",
                formatDuration(options_.grace));
   killEverything();
-  auto timer = loop_->addTimer(kKillWait, [this] {
+  killTimer_ = loop_->addTimer(kKillWait, [this] {
     spdlog::error("drain: processes are still left {} after the kill", formatDuration(kKillWait));
     state_ = State::Done;
     loop_->stop();
   });
-  if (timer) {
-    killTimer_ = *timer;
-  }
   checkDrained();
 }
 
@@ -385,9 +395,11 @@ void Supervisor::finishDrain() {
     return;
   }
   state_ = State::Done;
-  if (graceTimer_) {
-    loop_->cancelTimer(*graceTimer_);
-    graceTimer_.reset();
+  for (auto* timer : {&graceTimer_, &retryTimer_}) {
+    if (*timer) {
+      loop_->cancelTimer(**timer);
+      timer->reset();
+    }
   }
   if (const int fd = workload_->readiness().fd; fd >= 0) {
     loop_->unwatch(fd);

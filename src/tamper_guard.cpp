@@ -64,22 +64,22 @@ Result<std::unique_ptr<TamperGuard>> TamperGuard::create(const CgroupTree& tree)
     if (guard->limits_.size() == kMaxLimits) {
       break;
     }
-    const Cgroup& cg = written.inInit ? tree.initCgroup() : tree.workloadCgroup();
+    const Cgroup& cg = written.inInit ? tree.init() : tree.workload();
     Limit limit{&written, guard->addWatch(cg, written.file.c_str(), IN_MODIFY)};
     guard->limits_.push_back(limit);
   }
-  guard->rootDirWd_ = guard->addWatch(tree.rootCgroup(), ".", IN_CREATE | IN_ONLYDIR);
-  guard->rootProcsWd_ = guard->addWatch(tree.rootCgroup(), "cgroup.procs", IN_MODIFY);
-  guard->initProcsWd_ = guard->addWatch(tree.initCgroup(), "cgroup.procs", IN_MODIFY);
-  if (auto controllers = tree.rootCgroup().subtreeControl(); controllers) {
+  guard->rootDirWd_ = guard->addWatch(tree.root(), ".", IN_CREATE | IN_ONLYDIR);
+  guard->rootProcsWd_ = guard->addWatch(tree.root(), "cgroup.procs", IN_MODIFY);
+  guard->initProcsWd_ = guard->addWatch(tree.init(), "cgroup.procs", IN_MODIFY);
+  if (auto controllers = tree.root().subtreeControl(); controllers) {
     guard->controllers_ = std::move(*controllers);
-    guard->subtreeWd_ = guard->addWatch(tree.rootCgroup(), "cgroup.subtree_control", IN_MODIFY);
+    guard->subtreeWd_ = guard->addWatch(tree.root(), "cgroup.subtree_control", IN_MODIFY);
   } else {
     spdlog::warn("{}; controllers disabled there are not enabled again",
                  controllers.error().message);
   }
   // Cgroups beside workload/ that were there before the program: a workload may move into one.
-  if (auto children = tree.rootCgroup().children(); children) {
+  if (auto children = tree.root().children(); children) {
     for (const auto& name : *children) {
       guard->follow(name);
     }
@@ -130,7 +130,7 @@ void TamperGuard::follow(const std::string& name) {
     }
     return;
   }
-  auto cg = tree_.rootCgroup().child(name);
+  auto cg = tree_.root().child(name);
   if (!cg) {
     spdlog::debug("following {}: {}", quoted(name), cg.error().message);
     return;
@@ -234,10 +234,10 @@ bool TamperGuard::onEvent() {
     }
   }
   if (everything || initProcs) {
-    bringBack(tree_.initCgroup(), "init/", false);
+    bringBack(tree_.init(), "init/", false);
   }
   if (everything || rootProcs) {
-    bringBack(tree_.rootCgroup(), "the root of the managed cgroup", false);
+    bringBack(tree_.root(), "the root of the managed cgroup", false);
   }
   for (size_t i = 0; i < followed_.size(); ++i) {
     if (!followed_[i].name.empty() && (everything || followed.test(i))) {
@@ -245,7 +245,7 @@ bool TamperGuard::onEvent() {
     }
   }
   if (everything) {
-    if (auto children = tree_.rootCgroup().children(); children) {
+    if (auto children = tree_.root().children(); children) {
       for (const auto& name : *children) {
         follow(name);
       }
@@ -259,7 +259,7 @@ void TamperGuard::checkLimit(Limit& limit) {
     return;
   }
   const CgroupTree::WrittenLimit& w = *limit.written;
-  const Cgroup& cg = w.inInit ? tree_.initCgroup() : tree_.workloadCgroup();
+  const Cgroup& cg = w.inInit ? tree_.init() : tree_.workload();
   const std::string shown = std::string(w.inInit ? "init/" : "workload/") + w.file;
   auto text = cg.read(w.file);
   if (!text) {
@@ -281,7 +281,7 @@ void TamperGuard::checkLimit(Limit& limit) {
 }
 
 void TamperGuard::checkControllers() {
-  auto now = tree_.rootCgroup().subtreeControl();
+  auto now = tree_.root().subtreeControl();
   if (!now) {
     spdlog::debug("reading cgroup.subtree_control: {}", now.error().message);
     return;
@@ -295,7 +295,7 @@ void TamperGuard::checkControllers() {
   if (lost.empty()) {
     return;
   }
-  if (auto st = tree_.rootCgroup().setControllers(lost, true); !st) {
+  if (auto st = tree_.root().setControllers(lost, true); !st) {
     spdlog::error("enabling {} again: {}", lost.front(), st.error().message);
     return;
   }
@@ -303,7 +303,7 @@ void TamperGuard::checkControllers() {
                      lost.front()));
   // The controller's files are new inodes: watch them, and write what setup wrote.
   for (Limit& limit : limits_) {
-    const Cgroup& cg = limit.written->inInit ? tree_.initCgroup() : tree_.workloadCgroup();
+    const Cgroup& cg = limit.written->inInit ? tree_.init() : tree_.workload();
     if (limit.wd >= 0) {
       (void)::inotify_rm_watch(fd_.get(), limit.wd);  // EINVAL where the kernel dropped it
     }
@@ -321,11 +321,13 @@ void TamperGuard::bringBack(const Cgroup& cg, const std::string& where, bool rec
       return;
     }
     size_t moved = 0;
-    for (const pid_t pid : selectStrangers(*pids, self_, keep_)) {
-      if (originOf(pid, ancestorsOf(pid), self_) != Origin::Workload) {
+    for (const pid_t pid : *pids) {
+      // Never cginit, PID 1, cginit's ancestors or the residents of <root> at setup.
+      if (isKeptPid(pid, self_, keep_) ||
+          originOf(pid, ancestorsOf(pid), self_) != Origin::Workload) {
         continue;  // an exec session stays in init/ under its own budget
       }
-      if (auto st = tree_.workloadCgroup().moveProc(pid); !st) {
+      if (auto st = tree_.workload().moveProc(pid); !st) {
         if (st.error().code != ESRCH) {
           spdlog::error("moving pid {} back into workload/: {}", pid, st.error().message);
         }

@@ -57,7 +57,6 @@ class Cgroup {
   Status write(const std::string& file, std::string_view value) const;
   /// Opens `file` read-only (for epoll EPOLLPRI on *.events).
   Result<UniqueFd> openFile(const std::string& file) const;
-  Result<std::map<std::string, uint64_t>> readKeyValues(const std::string& file) const;
 
   /// Processes (thread-group ids) directly in this cgroup. Processes of other PID namespaces
   /// (listed as 0) are left out and counted in `*outside` when that is given.
@@ -95,6 +94,14 @@ class Cgroup {
   UniqueFd dir_;
   std::string path_;
 };
+
+/// ENOENT (the directory is gone) or ENODEV (a file opened before its cgroup was removed): the
+/// cgroup has vanished, and the kernel removes a cgroup only once it holds no process.
+bool isGone(const Error& error);
+
+/// Reads an open cgroup.procs from offset 0 through `fd` (sorted pids; processes of other PID
+/// namespaces left out): a list that needs no new fd, for when none can be opened.
+Result<std::vector<pid_t>> readPidsFd(int fd);
 
 /// Reads an open cgroup key/value file (*.events) from offset 0 through `fd`; reading through the
 /// fd that epoll watches is what re-arms its EPOLLPRI.

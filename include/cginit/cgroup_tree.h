@@ -82,28 +82,10 @@ class CgroupTree {
   /// Every limit file setup wrote and could read back: pids.max and the --limit files of
   /// workload/, its cgroup.max.descendants default, init/'s pids.max budget.
   const std::vector<WrittenLimit>& limitsWritten() const { return limitsWritten_; }
-  /// The cgroups themselves (borrowed), for watching their files.
-  const Cgroup& rootCgroup() const { return root_; }
-  const Cgroup& initCgroup() const { return init_; }
-  const Cgroup& workloadCgroup() const { return workload_; }
-  /// The processes found in <root> at setup (moved into init/ with cginit, never strangers).
-  const std::vector<pid_t>& residents() const { return residents_; }
 
   /// Moves `pid` into workload/: the fallback when clone3 lacks CLONE_INTO_CGROUP (the child
   /// waits until it has been moved before it execs).
   Status movePidToWorkload(pid_t pid);
-  /// Every process in workload/ and the cgroups below it; none when workload/ has vanished.
-  Result<std::vector<pid_t>> workloadPids() const;
-  /// Sends `signo` (then SIGCONT when `thenContinue` is set) to each process of workload/ and
-  /// lists it again until a list shows none that has not had it; a workload still forking after
-  /// three lists is frozen (where cgroup.freeze exists) for a fourth and thawed.
-  /// ESRCH is ignored. Returns how many were signalled: 0 without any list when
-  /// workloadPopulated() says that workload/ is empty.
-  Result<size_t> signalWorkload(int signo, bool thenContinue = false);
-  /// Writes "1" to workload/cgroup.kill; without cgroup.kill, SIGKILLs every process (as
-  /// signalWorkload() does) until workload/ is empty, for at most about a second. Success when
-  /// workload/ has vanished.
-  Status killWorkload();
 
   /// An fd on workload/cgroup.events for epoll EPOLLPRI. Borrowed. The event stays pending until
   /// the file is read through this fd: call workloadPopulated() after each wake-up.
@@ -122,42 +104,21 @@ class CgroupTree {
   /// The "oom_kill" counter of workload/memory.events, where the memory controller is enabled.
   Result<std::optional<uint64_t>> oomKills() const;
 
-  /// Moves processes that joined later into workload/: those in init/ other than cginit itself
-  /// (`docker exec` lands there) and any in <root>. Never cginit's ancestors (a tracer or shell
-  /// that started it), PID 1 or the processes that were in <root> at setup (selectStrangers()).
-  /// ESRCH and a vanished init/ are not errors.
-  Status adoptStrangers();
-
-  // The drain of the whole root. Its targets are every cgroup of <root> but init/ (workload/ and
-  // whatever anyone made beside it) and every cgroup below init/: none of them holds cginit,
-  // which the drain makes sure of first (ensureSelfInInit). The processes directly in init/ and
-  // <root> other than the kept ones are moved into workload/ (signalled where they are when
-  // that fails). One epoll fd watches `populated` of every target.
-
-  /// What one sweep over the root found and did.
-  struct Sweep {
-    size_t signalled = 0;    // processes that got the signal in this sweep
-    bool populated = false;  // a process other than cginit and the kept ones is left
-  };
-  /// One pass of the drain: cginit back into init/ if it was moved; strangers of init/ and
-  /// <root> into workload/; every process of every target that has not had `signo` yet gets it
-  /// (then SIGCONT), listed again until a list shows none, for at most three lists and, when
-  /// `freezeFirst` is set, a fourth with the targets frozen; SIGKILL means cgroup.kill to every
-  /// populated target. New targets join the watch. Logs its failures; one
-  /// cgroup that cannot be read never costs the others their signal.
-  Sweep sweep(int signo, bool freezeFirst);
-  /// An epoll fd, readable (EPOLLIN) once `populated` of a target may have changed: the next
-  /// sweep reads every target's cgroup.events through its watched fd, which re-arms it. -1
-  /// before the first sweep (or when it could not be made). Borrowed.
-  int drainFd() const { return drainEpoll_.get(); }
-  /// Processes found outside workload/ by the drain so far (each counted once).
-  uint64_t escaped() const { return escaped_.size(); }
-  /// Processes that a SIGKILL sweep found in the targets (each counted once).
-  uint64_t killedBySweep() const { return killed_.size(); }
-  /// Reads /proc/self/cgroup: when cginit is no longer where setup put it (in init/), moves it
-  /// back with a warning. False when it could not, or could not tell: then no cgroup may be
-  /// frozen or killed as a whole.
-  bool ensureSelfInInit();
+  // What the drain (CgroupDrain) and the tamper guard work on.
+  const Cgroup& root() const { return root_; }
+  const Cgroup& init() const { return init_; }
+  const Cgroup& workload() const { return workload_; }
+  /// cginit's pid, read once at setup.
+  pid_t selfPid() const { return self_; }
+  /// Processes found in <root> at setup and moved into init/ with cginit (its parent, when it is
+  /// not PID 1): they stay there, never drained.
+  const std::vector<pid_t>& residents() const { return residents_; }
+  /// <root>/cgroup.subtree_control is not empty: the kernel keeps processes out of <root>.
+  bool rootHasControllers() const { return rootHasControllers_; }
+  /// Where /proc/self/cgroup placed cginit after setup (the "0::" path; empty when unknown),
+  /// and the file that tells (injectable for tests).
+  const std::string& selfCgroup() const { return selfCgroup_; }
+  const std::string& procSelfCgroup() const { return procSelfCgroup_; }
 
   /// Removes workload/ (and cgroups below it) once it is empty, then disables the controllers
   /// this tree enabled, moves cginit (and whatever else is in init/) back to <root> and removes
@@ -194,29 +155,7 @@ class CgroupTree {
   /// Where /proc/self/cgroup placed cginit after setup (the "0::" path), and the file.
   std::string selfCgroup_;
   std::string procSelfCgroup_;
-  bool selfUnknownWarned_ = false;
 
-  /// One drained cgroup: its relative path, the dirfd and its cgroup.events (watched).
-  struct Target {
-    std::string name;
-    Cgroup cgroup;
-    UniqueFd events;
-    bool watched = false;  // in drainEpoll_ (taken out when its cgroup.events cannot be read)
-  };
-  std::vector<Target> targets_;
-  UniqueFd drainEpoll_;
-  std::vector<pid_t> politeSignalled_;  // sorted
-  std::vector<pid_t> escaped_;          // sorted
-  std::vector<pid_t> killed_;           // sorted
-  std::vector<pid_t> ancestors_;
-  bool ancestorsKnown_ = false;
-
-  /// The processes directly in init/ and <root> that drain may take (selectStrangers()).
-  Result<std::vector<pid_t>> strangersIn(const Cgroup& from);
-  /// Whether init/ or <root> holds a stranger (strangersIn()).
-  bool strangersLeft();
-  /// Opens the targets that appeared since the last call and watches them; drops vanished ones.
-  void refreshTargets();
   /// Thaws every cgroup below <root> that an earlier run left frozen (with a warning).
   void thawLeftovers();
   /// Removes the cgroups beside init/ and workload/ that were not there at setup (depth first).
@@ -231,11 +170,5 @@ class CgroupTree {
   /// Undoes build(): the work of remove(), also for a half-built tree.
   Status teardown();
 };
-
-/// Of the processes `found` in init/ or <root>, those that drain may move into workload/: not
-/// `self`, not PID 1 (cginit itself, or an init of its own when cginit is not PID 1), none of
-/// `keep` (cginit's ancestors, the processes found in <root> at setup). Pure.
-std::vector<pid_t> selectStrangers(const std::vector<pid_t>& found, pid_t self,
-                                   const std::vector<pid_t>& keep);
 
 }  // namespace cginit

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// An epoll loop over fds and one-shot timerfd timers; it sleeps until something happens.
+// An epoll loop over fds and one-shot timers on one timerfd; it sleeps until something happens.
 #pragma once
 
 #include <chrono>
@@ -13,8 +13,11 @@
 
 namespace cginit {
 
-/// Waits on epoll and calls the callback of each ready fd. No periodic wake-ups: a timer exists
-/// only while armed. Pinned: callbacks capture `this` of their owners.
+/// Waits on epoll and calls the callback of each ready fd. Every timer runs on the one timerfd
+/// that create() opens, armed for the earliest deadline: arming a timer needs no fd, so no
+/// shortage of fds (the drain's deadline under EMFILE) can leave it unarmed. No periodic
+/// wake-ups: the timerfd is disarmed while no timer is pending. Pinned: callbacks capture `this`
+/// of their owners.
 class EventLoop {
  public:
   using Callback = std::function<void(uint32_t events)>;
@@ -29,8 +32,10 @@ class EventLoop {
   Status watch(int fd, uint32_t events, Callback callback);
   /// Stops watching; unknown fds are ignored.
   void unwatch(int fd);
-  /// Calls `callback` once after `delay`. Returns an id for cancelTimer().
-  Result<TimerId> addTimer(std::chrono::milliseconds delay, std::function<void()> callback);
+  /// Calls `callback` once after `delay` (from the loop, never from within addTimer()). Returns
+  /// an id for cancelTimer().
+  TimerId addTimer(std::chrono::milliseconds delay, std::function<void()> callback);
+  /// Forgets a pending timer; an id that already fired or was cancelled is ignored.
   void cancelTimer(TimerId id);
 
   /// Runs until stop(), at once when stop() was called before. epoll_wait errors other than
@@ -39,12 +44,18 @@ class EventLoop {
   void stop() { stopped_ = true; }
 
  private:
-  explicit EventLoop(UniqueFd epfd) : epfd_(std::move(epfd)) {}
+  EventLoop(UniqueFd epfd, UniqueFd timerFd)
+      : epfd_(std::move(epfd)), timerFd_(std::move(timerFd)) {}
 
+  using TimePoint = std::chrono::steady_clock::time_point;
   struct Timer {
-    UniqueFd fd;
+    TimePoint deadline;
     std::function<void()> callback;
   };
+  /// Runs the timers that are due, then arms the timerfd for the next one (or disarms it).
+  void onTimerFd();
+  /// Arms the timerfd for the earliest pending deadline, or disarms it when none is left.
+  void rearm();
 
   struct Watch {
     uint32_t generation;  // tells a stale event for a closed and reused fd number from a new one
@@ -52,6 +63,7 @@ class EventLoop {
   };
 
   UniqueFd epfd_;
+  UniqueFd timerFd_;
   std::map<int, Watch> watches_;
   uint32_t nextGeneration_ = 1;
   std::map<TimerId, Timer> timers_;

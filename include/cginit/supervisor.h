@@ -78,6 +78,9 @@ class Supervisor {
   // The drain's readiness fd is watched: refresh on its events only, not after every reap.
   bool drainWatched_ = false;
   std::optional<EventLoop::TimerId> killTimer_;
+  /// Armed while the workload is blind() during drain (see checkDrained()).
+  std::optional<EventLoop::TimerId> retryTimer_;
+  std::chrono::milliseconds retryDelay_{10};
   bool reboot_ = false;
   std::chrono::steady_clock::time_point started_;
   ExitReport report_;

@@ -28,13 +28,18 @@ struct Readiness {
 
 /// Everything the supervisor does to "the processes of the workload", whatever they are made
 /// of. The backends (like crun's table of cgroup managers, one per cgroup setup):
-///   - managed: the CgroupTree (init/ + workload/), freeze-signal-thaw, cgroup.kill;
+///   - managed: the CgroupTree (init/ + workload/) and its CgroupDrain: signal by list until
+///     quiet, cgroup.kill;
 ///   - processes: no cgroup; the program's process group, cginit's children
-///     (/proc/thread-self/children) and, as PID 1, kill(-1); with an observed (read-only) own
-///     cgroup also every process listed there.
-/// Each method logs its own failures (the PID 1 rule: the caller carries on). Readiness follows
-/// one rule: after the fd fires, refresh() reads through it, which re-arms it; a fd that broke
-/// is reported as Broken once, and the caller stops watching it.
+///     (/proc/thread-self/children) and, as PID 1, kill(-1);
+///   - observed: the processes backend plus a read-only own cgroup, whose counters are watched
+///     and whose members are signalled and followed (bounded pidfds) at drain.
+/// Each signals by list through SignalByList. Each method logs its own failures (the PID 1
+/// rule: the caller carries on). Readiness follows one rule: after the fd fires, refresh()
+/// reads through it, which re-arms it; a fd that broke is reported as Broken once, and the
+/// caller stops watching it. What no fd covers (a list that failed for lack of fds or memory,
+/// processes beyond the bound of what is followed) is blind(): the caller refreshes again after
+/// a short while, so that the drain never waits for a wake-up that cannot come.
 class Workload {
  public:
   virtual ~Workload() = default;
@@ -52,6 +57,9 @@ class Workload {
   virtual Readiness readiness() const = 0;
   /// Reads the state again (re-arming readiness()); during drain also signals newcomers.
   virtual Liveness refresh() = 0;
+  /// Whether the last signalLeftovers(), killAll() or refresh() left something that neither
+  /// readiness() nor SIGCHLD will report: refresh again after a short while.
+  virtual bool blind() const { return false; }
   /// cginit reaped `pid` with `status`.
   virtual void reaped(pid_t /*pid*/, int /*status*/) {}
   /// Zombies may become reapable a moment after refresh() said Empty (cgroup backends).
@@ -74,13 +82,15 @@ class Workload {
   virtual void teardown() = 0;
 };
 
-/// The plain-process backend. `program` is the program's pid (its process group id). With
-/// `observed` (cginit's own cgroup, read-only or not manageable) it is the observer: that
-/// cgroup's pids.events and memory.events are watched and reported, and at drain every process
-/// listed in its cgroup.procs (recursively) but cginit, PID 1 and cginit's ancestors is
-/// signalled and waited for (through pidfds) as well.
-std::unique_ptr<Workload> makeProcessWorkload(bool pid1, pid_t program,
-                                              std::optional<Cgroup> observed = std::nullopt);
+/// The plain-process backend. `program` is the program's pid (its process group id).
+std::unique_ptr<Workload> makeProcessWorkload(bool pid1, pid_t program);
+
+/// The observer: the plain-process backend plus `observed` (cginit's own cgroup, read-only or
+/// not manageable), whose pids.events and memory.events are watched and reported, and at drain
+/// every process listed in its cgroup.procs (recursively) but cginit, PID 1 and cginit's
+/// ancestors is signalled and waited for (through at most PidFollower::kDefaultCapacity pidfds
+/// at a time) as well.
+std::unique_ptr<Workload> makeObservedWorkload(bool pid1, pid_t program, Cgroup observed);
 
 /// cginit's own cgroup (discoverOwnCgroup()) opened for the observer, or nullopt when there is
 /// none to observe: not found, not openable, or the root of the whole hierarchy (whose

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -45,6 +46,7 @@ enum class Stage : int {
   Stdio,
   Ctty,
   Fork,
+  Rlimit,
   Exec
 };
 
@@ -73,6 +75,8 @@ const char* stageName(Stage stage) {
       return "ioctl TIOCSCTTY";
     case Stage::Fork:
       return "clone";
+    case Stage::Rlimit:
+      return "setrlimit RLIMIT_NOFILE";
     case Stage::Exec:
       return "execve";
   }
@@ -88,8 +92,10 @@ struct ChildPlan {
   int stdinFd;
   int stdoutFd;
   int stderrFd;
-  int errPipe;     // write end, close-on-exec
-  int statusPipe;  // write end (Plain), close-on-exec
+  int errPipe;        // write end, close-on-exec
+  int statusPipe;     // write end (Plain), close-on-exec
+  rlim_t nofileSoft;  // RLIMIT_NOFILE for cginit; 0: as the test has it
+  rlim_t nofileHard;
   const char* path;
   char* const* argv;
   char* const* envp;
@@ -132,6 +138,17 @@ void resetSignals() {
   sigprocmask(SIG_SETMASK, &none, nullptr);
 }
 
+[[noreturn]] void execCginit(const ChildPlan& plan) {
+  if (plan.nofileSoft > 0) {
+    const rlimit lim{plan.nofileSoft, plan.nofileHard};
+    if (setrlimit(RLIMIT_NOFILE, &lim) != 0) {
+      childFail(plan, Stage::Rlimit);
+    }
+  }
+  execve(plan.path, plan.argv, plan.envp);
+  childFail(plan, Stage::Exec);
+}
+
 [[noreturn]] void childMain(const ChildPlan& plan) {
   if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
     childFail(plan, Stage::MountPrivate);
@@ -161,8 +178,7 @@ void resetSignals() {
   close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
   resetSignals();
   if (plan.mode == Mode::Pid1) {
-    execve(plan.path, plan.argv, plan.envp);
-    childFail(plan, Stage::Exec);
+    execCginit(plan);
   }
   // Plain: stay PID 1 of the namespace as a minimal reaper, run cginit as its first child and
   // pass cginit's wait status on to the harness.
@@ -171,8 +187,7 @@ void resetSignals() {
     childFail(plan, Stage::Fork);
   }
   if (pid == 0) {
-    execve(plan.path, plan.argv, plan.envp);
-    childFail(plan, Stage::Exec);
+    execCginit(plan);
   }
   close(plan.errPipe);
   for (;;) {
@@ -294,6 +309,8 @@ std::string Sandbox::file(std::string_view name) const {
                        stderrFd,
                        errPipe[1],
                        statusPipe[1],
+                       static_cast<rlim_t>(spec.nofile ? spec.nofile->first : 0),
+                       static_cast<rlim_t>(spec.nofile ? spec.nofile->second : 0),
                        argv[0].c_str(),
                        argvPtrs.data(),
                        envpPtrs.data()};

@@ -74,6 +74,13 @@ struct RunSpec {
     return s;
   }
 
+  /// cginit starts with RLIMIT_NOFILE `soft`:`hard` (set right before its exec).
+  RunSpec withNofile(long soft, long hard) const {
+    RunSpec s = *this;
+    s.nofile = std::make_pair(soft, hard);
+    return s;
+  }
+
   Mode mode;
   std::vector<std::string> args;  // cginit's argv after argv[0]: options, then the program
   std::vector<std::string> env;   // NAME=VALUE
@@ -85,6 +92,7 @@ struct RunSpec {
   /// With cgroupNamespace: cgroup2 is mounted read-only (a read-only bind remount, which changes
   /// only this mount, never the hierarchy's superblock).
   bool readOnlyCgroup = false;
+  std::optional<std::pair<long, long>> nofile;
 };
 
 /// Why this machine cannot run the integration tests (not root, no cgroup2, no binaries), or "".

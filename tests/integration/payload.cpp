@@ -41,6 +41,8 @@
 //   exec PROGRAM [ARG]...  execv PROGRAM with the remaining words (ignored signals stay ignored)
 //   daemons N              N setsid daemons that ignore SIGTERM, orphaned at once (their parent
 //                          exits); the command returns once all of them are ready
+//   daemons-mixed N F      the same, but every other one (the even-numbered, N/2 rounded up)
+//                          handles SIGTERM: it appends one byte "T" to F and exits
 //   forkstorm N F          a detached process (an orphan of its own) forks N children that exit at
 //                          once, in batches of 100 whose parent exits, so that the init reaps every
 //                          one; writes "done N" to F at the end; the command returns at once
@@ -519,7 +521,20 @@ void reapOk(pid_t pid, const std::string& what) {
   }
 }
 
-void daemons(long count) {
+/// The file that daemons-mixed's TERM handlers append to (set before the fork).
+std::string gTermFile;
+
+void appendTermAndExit(int) {
+  const int fd = open(gTermFile.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd >= 0) {
+    (void)!write(fd, "T", 1);
+    close(fd);
+  }
+  _exit(0);
+}
+
+void daemons(long count, const std::string& termFile = "") {
+  gTermFile = termFile;
   int ready[2];
   if (pipe2(ready, O_CLOEXEC) != 0) {
     dieErrno("pipe2");
@@ -539,7 +554,7 @@ void daemons(long count) {
         if (setsid() < 0) {
           dieErrno("setsid");
         }
-        signal(SIGTERM, SIG_IGN);
+        signal(SIGTERM, !termFile.empty() && i % 2 == 0 ? appendTermAndExit : SIG_IGN);
         writeAll(ready[1], "r");
         close(ready[1]);
         pauseForever();
@@ -688,7 +703,7 @@ struct Command {
 // `args` is handled in main(): it takes every remaining word.
 // One command a line: from 20 items on, clang-format would pack them in columns.
 // clang-format off
-constexpr std::array<Command, 26> kCommands = {{
+constexpr std::array<Command, 27> kCommands = {{
     {"exit", 1},
     {"kill-self", 1},
     {"orphans", 2},
@@ -712,6 +727,7 @@ constexpr std::array<Command, 26> kCommands = {{
     {"touch", 1},
     {"sleep", 1},
     {"daemons", 1},
+    {"daemons-mixed", 2},
     {"forkstorm", 2},
     {"spawn-many", 1},
     {"await", 1},
@@ -777,6 +793,8 @@ void run(std::string_view cmd, const std::vector<std::string>& a) {
     sleepFor(std::strtod(a[0].c_str(), nullptr));
   } else if (cmd == "daemons") {
     daemons(parseNumber(a[0]));
+  } else if (cmd == "daemons-mixed") {
+    daemons(parseNumber(a[0]), a[1]);
   } else if (cmd == "forkstorm") {
     forkStorm(parseNumber(a[0]), a[1]);
   } else if (cmd == "spawn-many") {

@@ -27,6 +27,7 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "cginit/cgroup_drain.h"
 #include "cginit/cgroup_tree.h"
 #include "cginit/fault.h"
 #include "cginit/sys.h"
@@ -170,23 +171,26 @@ TEST_F(CgroupKernelTest, SetupMovesProcessesOfTheRootIntoInit) {
   EXPECT_TRUE(removed(*tree));
 }
 
-TEST_F(CgroupKernelTest, AdoptStrangersMovesInitProcessesIntoWorkload) {
+// The drain's sweep (here with SIGCONT, which leaves the stranger running) moves it first.
+TEST_F(CgroupKernelTest, DrainMovesInitProcessesIntoWorkload) {
   // What `docker exec` does when <root> has controllers enabled: a process appears in init/.
   auto tree = setupTree();
   ASSERT_TRUE(tree);
   ChildProcess stranger;
   ASSERT_TRUE(Cgroup::open(cg_->path() + "/init")->moveProc(stranger.pid()));
 
-  ASSERT_TRUE(tree->adoptStrangers());
+  CgroupDrain drain(*tree);
+  EXPECT_TRUE(drain.sweep(SIGCONT, false).populated);
   EXPECT_TRUE(contains(procsOf(cg_->path() + "/workload"), stranger.pid()));
   EXPECT_TRUE(procsOf(cg_->path() + "/init").empty());
+  EXPECT_EQ(drain.escaped(), 1u);
 
-  EXPECT_TRUE(tree->killWorkload());
+  EXPECT_TRUE(drain.sweep(SIGKILL, false).populated);
   EXPECT_EQ(WTERMSIG(stranger.waitForExit(std::chrono::seconds(5))), SIGKILL);
   EXPECT_TRUE(removed(*tree));
 }
 
-TEST_F(CgroupKernelTest, AdoptStrangersMovesRootProcessesIntoWorkload) {
+TEST_F(CgroupKernelTest, DrainMovesRootProcessesIntoWorkload) {
   auto tree = setupTree();
   ASSERT_TRUE(tree);
   if (!tree->enabledControllers().empty()) {
@@ -197,10 +201,11 @@ TEST_F(CgroupKernelTest, AdoptStrangersMovesRootProcessesIntoWorkload) {
   ChildProcess stranger;
   ASSERT_TRUE(Cgroup::open(cg_->path())->moveProc(stranger.pid()));
 
-  ASSERT_TRUE(tree->adoptStrangers());
+  CgroupDrain drain(*tree);
+  EXPECT_TRUE(drain.sweep(SIGCONT, false).populated);
   EXPECT_TRUE(contains(procsOf(cg_->path() + "/workload"), stranger.pid()));
   EXPECT_TRUE(procsOf(cg_->path()).empty());
-  EXPECT_TRUE(tree->killWorkload());
+  EXPECT_TRUE(drain.sweep(SIGKILL, false).populated);
   EXPECT_EQ(WTERMSIG(stranger.waitForExit(std::chrono::seconds(5))), SIGKILL);
   EXPECT_TRUE(removed(*tree));
 }
@@ -210,11 +215,9 @@ TEST_F(CgroupKernelTest, SignalWorkloadReachesAMovedChild) {
   ASSERT_TRUE(tree);
   ChildProcess child;
   ASSERT_TRUE(tree->movePidToWorkload(child.pid()));
-  auto pids = tree->workloadPids();
-  ASSERT_TRUE(pids);
-  EXPECT_EQ(*pids, std::vector<pid_t>{child.pid()});
+  EXPECT_EQ(procsOf(tree->workloadPath()), std::vector<pid_t>{child.pid()});
 
-  auto sent = tree->signalWorkload(SIGUSR1);
+  auto sent = CgroupDrain(*tree).signalWorkload(SIGUSR1);
   ASSERT_TRUE(sent) << sent.error().message;
   EXPECT_EQ(*sent, 1u);
   const int status = child.waitForExit(std::chrono::seconds(5));
@@ -237,10 +240,10 @@ TEST_F(CgroupKernelTest, SignalWorkloadReachesNestedCgroupsAndRemoveDeletesThem)
   ChildProcess child;
   ASSERT_TRUE(nested->moveProc(child.pid()));
 
-  auto pids = tree->workloadPids();
+  auto pids = tree->workload().procsRecursive();
   ASSERT_TRUE(pids);
   EXPECT_TRUE(contains(*pids, child.pid()));
-  auto sent = tree->signalWorkload(SIGTERM);
+  auto sent = CgroupDrain(*tree).signalWorkload(SIGTERM);
   ASSERT_TRUE(sent);
   EXPECT_EQ(*sent, 1u);
   EXPECT_EQ(WTERMSIG(child.waitForExit(std::chrono::seconds(5))), SIGTERM);
@@ -250,7 +253,7 @@ TEST_F(CgroupKernelTest, SignalWorkloadReachesNestedCgroupsAndRemoveDeletesThem)
   EXPECT_FALSE(fs::exists(workloadPath));
 }
 
-TEST_F(CgroupKernelTest, KillWorkloadEmptiesItAndEventsFdReportsPopulated0) {
+TEST_F(CgroupKernelTest, KillSweepEmptiesWorkloadAndEventsFdReportsPopulated0) {
   auto tree = setupTree();
   ASSERT_TRUE(tree);
   ChildProcess first;
@@ -267,7 +270,9 @@ TEST_F(CgroupKernelTest, KillWorkloadEmptiesItAndEventsFdReportsPopulated0) {
   ev.events = EPOLLPRI;
   ASSERT_EQ(::epoll_ctl(ep.get(), EPOLL_CTL_ADD, tree->workloadEventsFd(), &ev), 0);
 
-  ASSERT_TRUE(tree->killWorkload());
+  const auto swept = CgroupDrain(*tree).sweep(SIGKILL, false);
+  EXPECT_TRUE(swept.populated);
+  EXPECT_EQ(swept.signalled, 2u);
   // Wait (bounded) for the EPOLLPRI wake-up that says populated 0.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   bool woke = false;
@@ -382,7 +387,7 @@ TEST_F(CgroupKernelTest, DomainControllerLimitIsAppliedAfterTheRootIsEmptied) {
 // A process in init/ that is an ancestor of "cginit" (here a grandchild of the test that set up
 // the tree) is its parent, a tracer or a shell, not a stranger: the drain must not move (and so
 // freeze and kill) it. Run in forked processes, whose exit status carries the verdict.
-TEST_F(CgroupKernelTest, AdoptStrangersLeavesAnAncestorInInitAlone) {
+TEST_F(CgroupKernelTest, DrainLeavesAnAncestorInInitAlone) {
   int toParent[2];
   int toChild[2];
   ASSERT_EQ(::pipe2(toParent, O_CLOEXEC), 0);
@@ -406,7 +411,7 @@ TEST_F(CgroupKernelTest, AdoptStrangersLeavesAnAncestorInInitAlone) {
       if (::write(toParent[1], "s", 1) != 1 || ::read(toChild[0], &byte, 1) != 1) {
         ::_exit(3);
       }
-      const bool adopted = static_cast<bool>(tree->adoptStrangers());
+      const bool adopted = !CgroupDrain(*tree).sweep(SIGCONT, false).blind;
       const bool stayed = contains(procsOf(root + "/init"), ::getppid()) &&
                           !contains(procsOf(root + "/workload"), ::getppid());
       const bool removedOk = static_cast<bool>(tree->remove());
@@ -432,25 +437,7 @@ TEST_F(CgroupKernelTest, AdoptStrangersLeavesAnAncestorInInitAlone) {
   ASSERT_EQ(::waitpid(parent, &status, 0), parent);
   ASSERT_TRUE(WIFEXITED(status)) << status;
   EXPECT_EQ(WEXITSTATUS(status), 0)
-      << "4: adoptStrangers failed, 5: the ancestor was moved, 6: remove failed, else setup";
-}
-
-// ---------------------------------------------------------------------------------------------
-// Picking strangers: pure.
-
-TEST(CgroupStrangersTest, SelectsLateArrivalsOnly) {
-  EXPECT_EQ(selectStrangers({40, 41, 42, 43}, 40, {41}), (std::vector<pid_t>{42, 43}));
-  EXPECT_TRUE(selectStrangers({}, 40, {}).empty());
-}
-
-// strace as PID 1 with cginit as its child, or any ancestor that lands in init/.
-TEST(CgroupStrangersTest, NeverCginitsAncestorsOrPid1) {
-  const std::vector<pid_t> ancestors{7, 3, 1};
-  EXPECT_EQ(selectStrangers({1, 3, 7, 9, 12}, 9, ancestors), (std::vector<pid_t>{12}));
-  // PID 1 even when the ancestors are unknown (a parent outside the PID namespace).
-  EXPECT_EQ(selectStrangers({1, 12}, 9, {}), (std::vector<pid_t>{12}));
-  // As PID 1 cginit is itself the only PID 1.
-  EXPECT_EQ(selectStrangers({1, 12}, 1, {}), (std::vector<pid_t>{12}));
+      << "4: the sweep was blind, 5: the ancestor was moved, 6: remove failed, else setup";
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ std::optional<Cgroup> fakeCgroup(const TempDir& dir) {
 TEST(ObserverTest, NoControllerFilesMeansNothingWatchedAndNullCounters) {
   TempDir dir;
   LogCapture log;
-  auto workload = makeProcessWorkload(false, ::getpid(), fakeCgroup(dir));
+  auto workload = makeObservedWorkload(false, ::getpid(), *fakeCgroup(dir));
   EXPECT_TRUE(workload->eventFds().empty());
   ExitReport report;
   workload->fillReport(report);
@@ -45,7 +45,7 @@ TEST(ObserverTest, RisingCountersWarnWithTheLimitAndFillTheReport) {
   writeText(dir.path() + "/pids.peak", "32\n");
   writeText(dir.path() + "/memory.events", "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n");
   LogCapture log;
-  auto workload = makeProcessWorkload(false, ::getpid(), fakeCgroup(dir));
+  auto workload = makeObservedWorkload(false, ::getpid(), *fakeCgroup(dir));
   const auto fds = workload->eventFds();
   ASSERT_EQ(fds.size(), 2u);
   EXPECT_TRUE(workload->onEvent(fds[0].fd));
@@ -73,7 +73,7 @@ TEST(ObserverTest, ACounterThatVanishesWhileWatchedIsLoggedOnce) {
   TempDir dir;
   writeText(dir.path() + "/pids.events", "max 0\n");
   LogCapture log;
-  auto workload = makeProcessWorkload(false, ::getpid(), fakeCgroup(dir));
+  auto workload = makeObservedWorkload(false, ::getpid(), *fakeCgroup(dir));
   const auto fds = workload->eventFds();
   ASSERT_EQ(fds.size(), 1u);
   FaultPlan plan;
