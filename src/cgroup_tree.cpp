@@ -196,8 +196,11 @@ Status CgroupTree::build(const CgroupRequest& request) {
         return st;
       }
       spdlog::warn("{} not applied: {}", file, st.error().message);
-    } else if (file == "pids.max") {
-      pidsMaxWritten_ = readBackPidsMax(workload_, value);
+    } else {
+      if (file == "pids.max") {
+        pidsMaxWritten_ = readBackPidsMax(workload_, value);
+      }
+      recordWritten(false, file, value);
     }
   }
   // `docker exec` (runc) puts its processes into init/ beside cginit, where workload/'s pids.max
@@ -207,11 +210,15 @@ Status CgroupTree::build(const CgroupRequest& request) {
     if (auto st = init_.write("pids.max", std::to_string(kInitPidsBudget)); !st) {
       spdlog::warn("init/pids.max not applied, processes that join init/ are not limited: {}",
                    st.error().message);
+    } else {
+      recordWritten(true, "pids.max", std::to_string(kInitPidsBudget));
     }
   }
   for (const auto& [file, value] : plan->defaults) {
     if (auto st = workload_.write(file, value); !st) {
       spdlog::warn("{} not applied: {}", file, st.error().message);
+    } else {
+      recordWritten(false, file, value);
     }
   }
 
@@ -232,6 +239,19 @@ Status CgroupTree::build(const CgroupRequest& request) {
   spdlog::info("managing cgroup {}: cginit in init/, the program in workload/ (enabled: {})",
                root_.path(), joinOrNone(enabled_));
   return {};
+}
+
+void CgroupTree::recordWritten(bool inInit, const std::string& file, const std::string& value) {
+  auto text = (inInit ? init_ : workload_).read(file);
+  if (!text) {
+    spdlog::debug("reading {} back: {}", file, text.error().message);
+    return;
+  }
+  std::string held = std::move(*text);
+  while (!held.empty() && held.back() == '\n') {
+    held.pop_back();
+  }
+  limitsWritten_.push_back(WrittenLimit{inInit, file, value, std::move(held)});
 }
 
 Status CgroupTree::enableControllers(const std::vector<std::string>& wanted) {

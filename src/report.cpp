@@ -82,12 +82,12 @@ std::string toJson(const ExitReport& r) {
       "\"forwarded\": {}, \"pids_peak\": {}, \"pids_max\": {}, \"fork_rejections\": {}, "
       "\"oom_kills\": {}, \"drain\": \"{}\", \"killed\": {}, \"cgroup\": {}, \"observed_cgroup\": "
       "{}, "
-      "\"escaped\": {}, \"enforced\": {}}}\n",
+      "\"escaped\": {}, \"enforced\": {}, \"tampered\": {}}}\n",
       r.exitCode, r.signal ? jsonString(signalName(*r.signal)) : "null", r.mainPid, r.durationMs,
       r.reaped, forwarded, orNull(r.pidsPeak), pidsMax, orNull(r.forkRejections),
       orNull(r.oomKills), drainName(r.drain), r.killed, r.cgroup ? jsonString(*r.cgroup) : "null",
       r.observedCgroup ? jsonString(*r.observedCgroup) : "null", r.escaped,
-      r.enforced ? (*r.enforced ? "true" : "false") : "null");
+      r.enforced ? (*r.enforced ? "true" : "false") : "null", orNull(r.tampered));
 }
 
 namespace {

@@ -31,7 +31,8 @@ constexpr int kNoCgroupNs = INT_MIN;
 void warnNoCgroupNs(std::string_view call) {
   spdlog::warn(
       "{}: {}: the program runs without a cgroup namespace of its own (cginit lacks "
-      "CAP_SYS_ADMIN), so it can raise its limits and leave workload/",
+      "CAP_SYS_ADMIN), so the kernel lets it change its limits and leave workload/; cginit "
+      "undoes each change (limits are only restored, not enforced)",
       call, std::strerror(EPERM));
 }
 

@@ -126,11 +126,12 @@ Status Supervisor::prepare() {
       if (!options_.workloadCgroupns) {
         spdlog::info(
             "--workload-cgroupns=false: the program sees the whole cgroup tree, and a root program "
-            "can raise its limits and leave workload/");
+            "can change its limits and leave workload/ (cginit undoes each change)");
       } else if (!tree_->nsdelegate()) {
         spdlog::warn(
-            "cgroup2 is mounted without nsdelegate: a root program can raise its limits and leave "
-            "workload/ (the host mounts cgroup2 with nsdelegate to prevent it; systemd does)");
+            "cgroup2 is mounted without nsdelegate: a root program can change its limits and "
+            "leave workload/, and cginit only undoes each change (the host mounts cgroup2 with "
+            "nsdelegate to prevent it; systemd does)");
       }
     }
   }
@@ -159,7 +160,8 @@ Status Supervisor::startProgram(int& execExit) {
     report_.enforced = spawned->cgroupNs && tree_->nsdelegate();
   }
   if (tree_) {
-    workload_ = makeManagedWorkload(*std::exchange(tree_, std::nullopt));
+    // Where the kernel cannot refuse the program changes to its limits, cginit undoes them.
+    workload_ = makeManagedWorkload(*std::exchange(tree_, std::nullopt), !*report_.enforced);
   } else if (observed_) {
     workload_ = makeObservedWorkload(pid1_, spawned->child.pid, *std::exchange(observed_, {}));
   } else {
@@ -195,8 +197,9 @@ Result<int> Supervisor::run() {
   if (auto st = loop_->watch(signalFd_->fd(), EPOLLIN, [this](uint32_t) { onSignals(); }); !st) {
     spdlog::error("watching signals: {}", st.error().message);
   }
-  for (const int fd : workload_->eventFds()) {
-    auto st = loop_->watch(fd, EPOLLPRI, [this, fd](uint32_t) {
+  for (const Readiness& r : workload_->eventFds()) {
+    const int fd = r.fd;
+    auto st = loop_->watch(fd, r.events, [this, fd](uint32_t) {
       if (!workload_->onEvent(fd)) {
         loop_->unwatch(fd);
       }

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/epoll.h>
 
+#include <memory>
 #include <optional>
 #include <utility>
 
@@ -11,6 +12,7 @@
 
 #include "cginit/cgroup_drain.h"
 #include "cginit/signal_names.h"
+#include "cginit/tamper_guard.h"
 
 #include "workload_backends.h"
 
@@ -20,7 +22,15 @@ namespace {
 
 class ManagedWorkload final : public Workload {
  public:
-  explicit ManagedWorkload(CgroupTree tree) : tree_(std::move(tree)), drain_(tree_) {}
+  ManagedWorkload(CgroupTree tree, bool guardTampering) : tree_(std::move(tree)), drain_(tree_) {
+    if (guardTampering) {
+      if (auto guard = TamperGuard::create(tree_); guard) {
+        guard_ = std::move(*guard);
+      } else {
+        spdlog::warn("{}; changes to the limits are not undone", guard.error().message);
+      }
+    }
+  }
   ManagedWorkload(const ManagedWorkload&) = delete;
   ManagedWorkload& operator=(const ManagedWorkload&) = delete;
   ~ManagedWorkload() override = default;
@@ -41,6 +51,9 @@ class ManagedWorkload final : public Workload {
 
   size_t signalLeftovers(int signo) override {
     phase_ = signo;
+    if (guard_) {
+      guard_->stop();  // the drain moves strangers itself
+    }
     // The whole root but cginit: workload/, what anyone made beside it, strangers of init/.
     const auto swept = drain_.sweep(signo, true);
     blind_ = swept.blind;
@@ -81,14 +94,21 @@ class ManagedWorkload final : public Workload {
   bool zombiesMayLag() const override { return true; }
   bool refreshAfterReap() const override { return false; }
 
-  std::vector<int> eventFds() const override {
-    if (tree_.pidsEventsFd() < 0) {
-      return {};
+  std::vector<Readiness> eventFds() const override {
+    std::vector<Readiness> fds;
+    if (tree_.pidsEventsFd() >= 0) {
+      fds.push_back({tree_.pidsEventsFd(), EPOLLPRI});
     }
-    return {tree_.pidsEventsFd()};
+    if (guard_) {
+      fds.push_back({guard_->fd(), EPOLLIN});
+    }
+    return fds;
   }
 
-  bool onEvent(int /*fd*/) override {
+  bool onEvent(int fd) override {
+    if (guard_ && fd == guard_->fd()) {
+      return guard_->onEvent();
+    }
     auto events = tree_.pidsMaxEvents();
     if (!events) {
       // The watch is level-triggered: an fd that keeps failing (workload/ removed under us)
@@ -122,6 +142,7 @@ class ManagedWorkload final : public Workload {
     }
     report.killed += drain_.killed();
     report.escaped = drain_.escaped();
+    report.tampered = guard_ ? guard_->tampered() : 0;
   }
 
   void teardown() override {
@@ -133,8 +154,9 @@ class ManagedWorkload final : public Workload {
 
  private:
   CgroupTree tree_;
-  CgroupDrain drain_;         // borrows tree_, declared after it
-  std::optional<int> phase_;  // the signal of the drain step under way
+  CgroupDrain drain_;                   // borrows tree_, declared after it
+  std::unique_ptr<TamperGuard> guard_;  // watches tree_: declared after it
+  std::optional<int> phase_;            // the signal of the drain step under way
   bool blind_ = false;
   uint64_t lastPidsEvents_ = 0;
   backend::RateLimit pidsWarning_;
@@ -142,8 +164,8 @@ class ManagedWorkload final : public Workload {
 
 }  // namespace
 
-std::unique_ptr<Workload> makeManagedWorkload(CgroupTree tree) {
-  return std::make_unique<ManagedWorkload>(std::move(tree));
+std::unique_ptr<Workload> makeManagedWorkload(CgroupTree tree, bool guardTampering) {
+  return std::make_unique<ManagedWorkload>(std::move(tree), guardTampering);
 }
 
 }  // namespace cginit

@@ -80,11 +80,11 @@ class ObservedWorkload final : public Workload {
 
   void reaped(pid_t pid, int status) override { processes_.reaped(pid, status); }
 
-  std::vector<int> eventFds() const override {
-    std::vector<int> fds;
+  std::vector<Readiness> eventFds() const override {
+    std::vector<Readiness> fds;
     for (const EventCounter* c : {&pids_, &oom_}) {
       if (*c) {
-        fds.push_back(c->fd());
+        fds.push_back({c->fd(), EPOLLPRI});
       }
     }
     return fds;

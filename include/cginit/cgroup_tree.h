@@ -71,6 +71,18 @@ class CgroupTree {
   /// The controllers this tree enabled in <root>/cgroup.subtree_control.
   const std::vector<std::string>& enabledControllers() const { return enabled_; }
 
+  /// A limit file that setup wrote: in init/ or workload/, the value written and what the kernel
+  /// showed when it was read back right after (the content without its trailing newline).
+  struct WrittenLimit {
+    bool inInit = false;
+    std::string file;
+    std::string value;
+    std::string readBack;
+  };
+  /// Every limit file setup wrote and could read back: pids.max and the --limit files of
+  /// workload/, its cgroup.max.descendants default, init/'s pids.max budget.
+  const std::vector<WrittenLimit>& limitsWritten() const { return limitsWritten_; }
+
   /// Moves `pid` into workload/: the fallback when clone3 lacks CLONE_INTO_CGROUP (the child
   /// waits until it has been moved before it execs).
   Status movePidToWorkload(pid_t pid);
@@ -92,7 +104,7 @@ class CgroupTree {
   /// The "oom_kill" counter of workload/memory.events, where the memory controller is enabled.
   Result<std::optional<uint64_t>> oomKills() const;
 
-  // What the drain (CgroupDrain) works on.
+  // What the drain (CgroupDrain) and the tamper guard work on.
   const Cgroup& root() const { return root_; }
   const Cgroup& init() const { return init_; }
   const Cgroup& workload() const { return workload_; }
@@ -133,6 +145,9 @@ class CgroupTree {
   /// not PID 1): they stay there. Only later arrivals are strangers that drain moves to workload/.
   std::vector<pid_t> residents_;
   std::optional<std::string> pidsMaxWritten_;
+  std::vector<WrittenLimit> limitsWritten_;
+  /// Reads `file` of init/ or workload/ back after setup wrote `value` and records it.
+  void recordWritten(bool inInit, const std::string& file, const std::string& value);
   bool createdInit_ = false;
   bool createdWorkload_ = false;
   /// The cgroups below <root> at setup ("x", "init/y"): drained, but not removed at exit.

@@ -35,6 +35,9 @@ struct ExitReport {
   /// Whether the workload cannot lift its limits (cgroup namespace under nsdelegate); null when
   /// nothing is managed.
   std::optional<bool> enforced;
+  /// Changes by others to what cginit set that it undid (limits written back, processes moved
+  /// back into workload/); null when nothing is managed.
+  std::optional<uint64_t> tampered;
 };
 
 /// One JSON object, keys in the contract's order; pure.

@@ -69,10 +69,11 @@ class Workload {
   /// (cgroup.events of every drain target), so that a refresh per reap would only re-read it.
   virtual bool refreshAfterReap() const { return true; }
 
-  /// Counter files watched while the program runs (pids.events, memory.events), EPOLLPRI.
-  virtual std::vector<int> eventFds() const { return {}; }
+  /// Fds watched while the program runs, with their events: counter files (pids.events,
+  /// memory.events) EPOLLPRI; the managed backend's tamper guard (inotify) EPOLLIN.
+  virtual std::vector<Readiness> eventFds() const { return {}; }
   /// `fd` of eventFds() fired: read it (re-arms), warn at most once a second. False when it
-  /// broke and must no longer be watched.
+  /// broke or is done (the tamper guard once the drain began) and must no longer be watched.
   virtual bool onEvent(int /*fd*/) { return true; }
 
   /// The counters and paths for the exit report (read once, at the end).
@@ -96,8 +97,9 @@ std::unique_ptr<Workload> makeObservedWorkload(bool pid1, pid_t program, Cgroup 
 /// cgroup.procs lists every process of the machine), which is never observed.
 std::optional<Cgroup> openObservedCgroup();
 
-/// The managed backend around `tree`.
-std::unique_ptr<Workload> makeManagedWorkload(CgroupTree tree);
+/// The managed backend around `tree`; with `guardTampering` (the kernel cannot refuse the
+/// workload changes to its limits and moves out of workload/) it carries a TamperGuard.
+std::unique_ptr<Workload> makeManagedWorkload(CgroupTree tree, bool guardTampering = false);
 
 /// Forwarding to the program alone (pidfd where there is one) or to its process group. Log
 /// their failures (ESRCH as a warning: the program was gone).

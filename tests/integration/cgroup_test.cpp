@@ -224,38 +224,43 @@ TEST_F(CgroupTest, ForwardCgroupReachesASetsidEscapee) {
   EXPECT_TRUE(cleanedUp(sb));
 }
 
-// Processes that join <root>/ or init/ after the start (`docker exec` lands in init/) are moved
-// into workload/ at drain and get the stop signal there.
+// Processes that join <root>/ or init/ after the start (`docker exec` lands in init/: its parent
+// is outside the PID namespace) stay there while the program runs and are moved into workload/
+// at drain, where they get the stop signal.
 TEST_F(CgroupTest, LateStrangersAreMovedIntoWorkloadAndDrained) {
   Sandbox sb;
   const std::string cg = sb.cgroup().path();
   const std::string inRoot = sb.file("in-root");
   const std::string inInit = sb.file("in-init");
   const std::string log = sb.file("signals");
-  ASSERT_TRUE(
-      sb.start(RunSpec(Mode::Pid1, concat({"-v", "--grace", "5s"},
-                                          payload({"daemon", "handle", inRoot, "daemon", "handle",
-                                                   inInit, "record-signals", log})))
-                   .withCgroupNamespace()));
+  ASSERT_TRUE(sb.start(
+      RunSpec(Mode::Pid1, concat({"-v", "--grace", "5s"}, payload({"record-signals", log})))
+          .withCgroupNamespace()));
   ASSERT_TRUE(waitForFileContaining(log, "ready\n", 10s)) << sb.stderrText();
-  const auto rootStranger = sb.hostPidFromFile(inRoot + ".pid");
-  const auto initStranger = sb.hostPidFromFile(inInit + ".pid");
-  ASSERT_TRUE(rootStranger && initStranger);
-  ASSERT_TRUE(moveInto(cg, *rootStranger));
-  ASSERT_TRUE(moveInto(cg + "/init", *initStranger));
-  ASSERT_EQ(cgroupLineOf(*rootStranger), "0::" + hierarchyPath(sb));
-  ASSERT_EQ(cgroupLineOf(*initStranger), "0::" + hierarchyPath(sb) + "/init");
+  ExecSession rootStranger(sb.pid(), {payloadBin(), "record-signals", inRoot});
+  ExecSession initStranger(sb.pid(), {payloadBin(), "record-signals", inInit});
+  ASSERT_TRUE(rootStranger.pid() > 0 && initStranger.pid() > 0);
+  ASSERT_TRUE(waitForFileContaining(inRoot, "ready\n", 10s));
+  ASSERT_TRUE(waitForFileContaining(inInit, "ready\n", 10s));
+  ASSERT_TRUE(moveInto(cg, rootStranger.pid()));
+  ASSERT_TRUE(moveInto(cg + "/init", initStranger.pid()));
+  ASSERT_EQ(cgroupLineOf(rootStranger.pid()), "0::" + hierarchyPath(sb));
+  ASSERT_EQ(cgroupLineOf(initStranger.pid()), "0::" + hierarchyPath(sb) + "/init");
 
   ASSERT_TRUE(sb.signal(SIGTERM));
   EXPECT_EQ(sb.wait(5s), ExitStatus::exited(0)) << sb.stderrText();
-  EXPECT_EQ(readFile(inRoot), "TERM") << "the stranger in <root> was not drained";
-  EXPECT_EQ(readFile(inInit), "TERM") << "the stranger in init/ was not drained";
+  EXPECT_TRUE(waitForFileContaining(inRoot, "SIGTERM\n", 2s))
+      << "the stranger in <root> was not drained";
+  EXPECT_TRUE(waitForFileContaining(inInit, "SIGTERM\n", 2s))
+      << "the stranger in init/ was not drained";
   const auto lines = sb.stderrLines();
   EXPECT_EQ(std::count_if(
                 lines.begin(), lines.end(),
                 [](const std::string& l) { return l.find("into workload/") != std::string::npos; }),
             2)
       << sb.stderrText();
+  EXPECT_EQ(sb.stderrText().find("moved it back"), std::string::npos)
+      << "an exec session was taken for an escapee: " << sb.stderrText();
   EXPECT_TRUE(cleanedUp(sb));
 }
 

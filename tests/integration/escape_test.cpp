@@ -60,7 +60,8 @@ bool writeText(const std::string& path, const std::string& text) {
 
 // Issue 12 item 2: daemons that moved themselves into init/, into <root>/x and into <root>/x/y
 // each get the stop signal first (their TERM handler writes a file), nothing is left, every
-// cgroup is removed, and the report counts them as escaped.
+// cgroup is removed, and the report counts each of them: as escaped where the drain found it,
+// as tampered where cginit had already moved it back (no nsdelegate here, issue 23).
 TEST_P(EscapeTest, EscapeesInInitBesideAndBelowGetTheStopSignalAndAreCounted) {
   Sandbox sb;
   const std::string inInit = sb.file("in-init");
@@ -83,7 +84,8 @@ TEST_P(EscapeTest, EscapeesInInitBesideAndBelowGetTheStopSignalAndAreCounted) {
   EXPECT_TRUE(cleanedUp(sb));
   const auto report = parseJson(readFile(reportFile).value_or(""));
   ASSERT_TRUE(report) << readFile(reportFile).value_or("(no report)");
-  EXPECT_EQ(report->integerAt("escaped"), 3);
+  EXPECT_EQ(report->integerAt("escaped").value_or(0) + report->integerAt("tampered").value_or(0), 3)
+      << readFile(reportFile).value_or("");
   EXPECT_EQ(report->stringAt("drain"), "clean");
 }
 

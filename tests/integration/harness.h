@@ -192,6 +192,25 @@ class ExitWatch {
   std::optional<Clock::time_point> exitedAt_;
 };
 
+/// A process started the way `docker exec` starts one: inside the PID namespace of `init` (a
+/// host pid, cginit as PID 1) but as the child of a helper outside it, so that the namespace sees
+/// its parent as 0. It runs `argv` (a host path) in the test's own cgroup; put it where the engine
+/// would with a write to cgroup.procs. The destructor SIGKILLs it and reaps the helper.
+class ExecSession {
+ public:
+  ExecSession(pid_t init, const std::vector<std::string>& argv);
+  ~ExecSession();
+  ExecSession(const ExecSession&) = delete;
+  ExecSession& operator=(const ExecSession&) = delete;
+
+  /// Its host pid, or -1 when it could not be started.
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t helper_ = -1;
+  pid_t pid_ = -1;
+};
+
 /// A temporary directory, removed with its contents.
 class TempDir {
  public:

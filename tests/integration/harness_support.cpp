@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,6 +282,66 @@ std::string cgroupLineOf(pid_t pid) {
 
 // --- ExitWatch
 // -------------------------------------------------------------------------------------
+
+ExecSession::ExecSession(pid_t init, const std::vector<std::string>& argv) {
+  const std::string ns = "/proc/" + std::to_string(init) + "/ns/pid";
+  const int nsFd = open(ns.c_str(), O_RDONLY | O_CLOEXEC);
+  int report[2];
+  if (nsFd < 0 || pipe2(report, O_CLOEXEC) != 0) {
+    ADD_FAILURE() << "exec session: " << ns << ": " << strerror(errno);
+    if (nsFd >= 0) {
+      close(nsFd);
+    }
+    return;
+  }
+  std::vector<char*> args;
+  for (const auto& a : argv) {
+    args.push_back(const_cast<char*>(a.c_str()));
+  }
+  args.push_back(nullptr);
+  helper_ = fork();
+  if (helper_ == 0) {
+    // Only async-signal-safe calls: the test process may have threads.
+    if (setns(nsFd, CLONE_NEWPID) != 0) {
+      _exit(101);
+    }
+    const pid_t child = fork();  // in the namespace; its parent (this helper) is not
+    if (child == 0) {
+      execv(args[0], args.data());
+      _exit(127);
+    }
+    if (child < 0 || write(report[1], &child, sizeof child) != sizeof child) {
+      _exit(101);
+    }
+    int status = 0;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    _exit(0);
+  }
+  close(nsFd);
+  close(report[1]);
+  pollfd pfd{report[0], POLLIN, 0};
+  pid_t child = -1;
+  if (helper_ > 0 && poll(&pfd, 1, 5000) == 1 &&
+      read(report[0], &child, sizeof child) == sizeof child) {
+    pid_ = child;  // fork() in the helper returns the pid as the host sees it
+  } else {
+    ADD_FAILURE() << "exec session: the helper did not start it";
+  }
+  close(report[0]);
+}
+
+ExecSession::~ExecSession() {
+  if (pid_ > 0) {
+    kill(pid_, SIGKILL);
+  }
+  if (helper_ > 0) {
+    // The helper exits as soon as its child is gone, which SIGKILL makes sure of.
+    int status = 0;
+    while (waitpid(helper_, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+}
 
 ExitWatch::ExitWatch(pid_t pid) : fd_(static_cast<int>(syscall(SYS_pidfd_open, pid, 0))) {}
 

@@ -42,9 +42,10 @@ TEST_F(ReportTest, SignalDeathNamesTheSignalAndEveryFieldIsThere) {
   EXPECT_EQ(sb.wait(5s), ExitStatus::exited(128 + SIGUSR2)) << sb.stderrText();
   Json r;
   ASSERT_TRUE(readReport(sb, r));
-  for (const char* key : {"exit_code", "signal", "main_pid", "duration_ms", "reaped", "forwarded",
-                          "pids_peak", "pids_max", "fork_rejections", "oom_kills", "drain",
-                          "killed", "cgroup", "observed_cgroup", "escaped", "enforced"}) {
+  for (const char* key :
+       {"exit_code", "signal", "main_pid", "duration_ms", "reaped", "forwarded", "pids_peak",
+        "pids_max", "fork_rejections", "oom_kills", "drain", "killed", "cgroup", "observed_cgroup",
+        "escaped", "enforced", "tampered"}) {
     EXPECT_TRUE(r.has(key)) << "missing " << key;
   }
   EXPECT_EQ(r.integerAt("exit_code"), 128 + SIGUSR2);
@@ -61,6 +62,7 @@ TEST_F(ReportTest, SignalDeathNamesTheSignalAndEveryFieldIsThere) {
   EXPECT_EQ(r.integerAt("killed"), 0);
   EXPECT_EQ(r.stringAt("cgroup"), "/sys/fs/cgroup") << "the managed root, as cginit sees it";
   EXPECT_TRUE(r.isNull("pids_max")) << "--pids-max was not given";
+  EXPECT_EQ(r.integerAt("tampered"), 0) << "managed, and nothing changed what cginit set";
 }
 
 TEST_F(ReportTest, ExitCodeWithoutSignalAndReapedOrphans) {
@@ -135,6 +137,7 @@ TEST_F(ReportTest, CgroupIsNullWhenOff) {
   EXPECT_TRUE(r.isNull("pids_max"));
   EXPECT_TRUE(r.isNull("pids_peak"));
   EXPECT_TRUE(r.isNull("fork_rejections"));
+  EXPECT_TRUE(r.isNull("tampered"));
 }
 
 // pids_max reports the limit in force: when the pids controller is missing (auto mode warns and

@@ -28,7 +28,8 @@ TEST(ReportTest, DefaultReportHasEveryKeyInOrderWithNulls) {
             "{\"exit_code\": 0, \"signal\": null, \"main_pid\": -1, \"duration_ms\": 0, "
             "\"reaped\": 0, \"forwarded\": {}, \"pids_peak\": null, \"pids_max\": null, "
             "\"fork_rejections\": null, \"oom_kills\": null, \"drain\": \"none\", \"killed\": 0, "
-            "\"cgroup\": null, \"observed_cgroup\": null, \"escaped\": 0, \"enforced\": null}\n");
+            "\"cgroup\": null, \"observed_cgroup\": null, \"escaped\": 0, \"enforced\": null, "
+            "\"tampered\": null}\n");
 }
 
 TEST(ReportTest, EveryFieldSet) {
@@ -49,12 +50,13 @@ TEST(ReportTest, EveryFieldSet) {
   r.observedCgroup = "/sys/fs/cgroup";
   r.escaped = 2;
   r.enforced = true;
+  r.tampered = 6;
   EXPECT_EQ(toJson(r),
             "{\"exit_code\": 143, \"signal\": \"SIGTERM\", \"main_pid\": 7, \"duration_ms\": 1234, "
             "\"reaped\": 3, \"forwarded\": {\"SIGUSR1\": 2, \"SIGTERM\": 1}, \"pids_peak\": 12, "
             "\"pids_max\": 64, \"fork_rejections\": 5, \"oom_kills\": 1, \"drain\": \"killed\", "
             "\"killed\": 4, \"cgroup\": \"/sys/fs/cgroup\", \"observed_cgroup\": "
-            "\"/sys/fs/cgroup\", \"escaped\": 2, \"enforced\": true}\n");
+            "\"/sys/fs/cgroup\", \"escaped\": 2, \"enforced\": true, \"tampered\": 6}\n");
 }
 
 TEST(ReportTest, PidsMaxMaxIsAStringAndEnforcedFalseIsABoolean) {
@@ -66,6 +68,14 @@ TEST(ReportTest, PidsMaxMaxIsAStringAndEnforcedFalseIsABoolean) {
   EXPECT_NE(json.find("\"pids_max\": \"max\""), std::string::npos) << json;
   EXPECT_NE(json.find("\"enforced\": false"), std::string::npos) << json;
   EXPECT_NE(json.find("\"drain\": \"clean\""), std::string::npos) << json;
+}
+
+// Issue 23: managed, nothing undone is 0, not null (null means nothing was managed).
+TEST(ReportTest, TamperedZeroIsANumber) {
+  ExitReport r;
+  r.tampered = 0;
+  const std::string json = toJson(r);
+  EXPECT_NE(json.find("\"tampered\": 0}"), std::string::npos) << json;
 }
 
 // Issue 17 item 6: pids_max is a JSON number only where it is plain decimal; whatever else

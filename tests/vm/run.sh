@@ -158,6 +158,8 @@ build_initramfs() {
   # util-linux: busybox's unshare and nsenter have no cgroup namespace option.
   add_file "$root" /usr/bin/unshare /usr/bin/unshare
   add_file "$root" /usr/bin/nsenter /usr/bin/nsenter
+  # util-linux setpriv: a container without CAP_SYS_ADMIN (ctr_start --drop-cap).
+  add_file "$root" /usr/bin/setpriv /usr/bin/setpriv
   add_file "$root" "$cginit" /usr/local/bin/cginit
   [[ -z $payload ]] || add_file "$root" "$payload" /usr/local/bin/payload
   [[ -z $memhog ]] || add_file "$root" "$memhog" /usr/local/bin/memhog

@@ -129,18 +129,21 @@ report_field() {
     head -n 1
 }
 
-# ctr_start [-c CONTROLLERS] [--ro] [--] CMD [ARG]...
+# ctr_start [-c CONTROLLERS] [--ro] [--drop-cap CAP] [--] CMD [ARG]...
 #   Starts CMD (an absolute path) as PID 1 of an emulated container whose cgroup is $CTR, with
 #   CONTROLLERS (default "+pids +memory") delegated by the runtime parent. CMD's stdout and stderr go
 #   to $CASE_DIR/stdout and $CASE_DIR/stderr. Returns once CMD runs, with CTR_PID1 (its host PID) and
-#   CTR_T0 (now_cs) set. --ro mounts the container's cgroup2 read-only.
+#   CTR_T0 (now_cs) set. --ro mounts the container's cgroup2 read-only. --drop-cap runs CMD (as
+#   uid 0) without capability CAP ("sys_admin": what Docker and podman leave out by default).
 ctr_start() {
   _ctrls="+pids +memory"
   _ro=""
+  _drop=""
   while [ $# -gt 0 ]; do
     case $1 in
       -c) _ctrls=$2; shift 2 ;;
       --ro) _ro=",ro"; shift ;;
+      --drop-cap) _drop=$2; shift 2 ;;
       --) shift; break ;;
       *) break ;;
     esac
@@ -158,7 +161,7 @@ ctr_start() {
   log "container: controllers [$(cat "$CTR/cgroup.controllers")]: $*"
   (
     /usr/bin/unshare --pid --fork --mount --mount-proc --propagation private -- \
-      /bin/sh /vm/ctr.sh stage1 "$CASE_DIR/exec" "$CTR" "$_ro" "$@" >"$CASE_DIR/stdout" 2>"$CASE_DIR/stderr" &
+      /bin/sh /vm/ctr.sh stage1 "$CASE_DIR/exec" "$CTR" "$_ro" "$_drop" "$@" >"$CASE_DIR/stdout" 2>"$CASE_DIR/stderr" &
     echo $! >"$CASE_DIR/runtime.pid"
     wait $!
     echo $? >"$CASE_DIR/rc.tmp"
