@@ -27,24 +27,6 @@ bool contains(const std::vector<pid_t>& pids, pid_t pid) {
   return std::find(pids.begin(), pids.end(), pid) != pids.end();
 }
 
-/// Writes `pid` into DIR/cgroup.procs, as a container engine (or `docker exec`) would.
-bool moveInto(const std::string& dir, pid_t pid) {
-  const std::string file = dir + "/cgroup.procs";
-  const int fd = open(file.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return false;
-  }
-  const std::string text = std::to_string(pid);
-  const bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  close(fd);
-  return ok;
-}
-
-/// The test cgroup's path as the hierarchy (and /proc/PID/cgroup outside the namespace) names it.
-std::string hierarchyPath(Sandbox& sb) {
-  return sb.cgroup().path().substr(cgroupRoot().size());
-}
-
 /// The sub-cgroups cginit made are gone and nothing of the run is left in the test cgroup.
 ::testing::AssertionResult cleanedUp(Sandbox& sb) {
   const auto subdirs = subCgroups(sb.cgroup().path());

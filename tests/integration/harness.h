@@ -304,6 +304,12 @@ class Sandbox {
   std::optional<ExitStatus> status_;
 };
 
+/// Writes `pid` into DIR/cgroup.procs, as a container engine, `docker exec` or the workload
+/// itself would.
+bool moveInto(const std::string& dir, pid_t pid);
+/// The test cgroup's path as the hierarchy (and /proc/PID/cgroup outside the namespace) names it.
+std::string hierarchyPath(Sandbox& sb);
+
 /// Fixture base: skips the test when skipReason() says so.
 class IntegrationTest : public ::testing::Test {
  protected:

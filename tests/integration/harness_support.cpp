@@ -513,4 +513,20 @@ void TestCgroup::destroy() {
   path_.clear();
 }
 
+bool moveInto(const std::string& dir, pid_t pid) {
+  const std::string file = dir + "/cgroup.procs";
+  const int fd = open(file.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return false;
+  }
+  const std::string text = std::to_string(pid);
+  const bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  close(fd);
+  return ok;
+}
+
+std::string hierarchyPath(Sandbox& sb) {
+  return sb.cgroup().path().substr(cgroupRoot().size());
+}
+
 }  // namespace cginit::it

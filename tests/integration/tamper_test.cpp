@@ -19,24 +19,6 @@ constexpr const char* kCg = "/sys/fs/cgroup";
 
 class TamperTest : public IntegrationTest {};
 
-/// Writes `pid` into DIR/cgroup.procs, as a container engine (or the workload itself) would.
-bool moveInto(const std::string& dir, pid_t pid) {
-  const std::string file = dir + "/cgroup.procs";
-  const int fd = open(file.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return false;
-  }
-  const std::string text = std::to_string(pid);
-  const bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  close(fd);
-  return ok;
-}
-
-/// The test cgroup's path as the hierarchy (and /proc/PID/cgroup outside the namespace) names it.
-std::string hierarchyPath(Sandbox& sb) {
-  return sb.cgroup().path().substr(cgroupRoot().size());
-}
-
 // The program (without a cgroup namespace: --workload-cgroupns=false) sends a daemon into init/
 // and one into a cgroup it made beside workload/; the test moves one of them into init/ again.
 // Each is moved back into workload/ and counted in "tampered". A `docker exec`-style process
