@@ -297,16 +297,17 @@ size_t CgroupDrain::killTargets(const std::vector<Target*>& targets,
   std::vector<pid_t> byPid = loose;
   for (const Target* t : targets) {
     auto pids = t->cgroup.procsRecursive();
+    size_t fresh = 0;  // not found by an earlier SIGKILL sweep: a later one finds the dying again
     if (pids) {
       std::erase_if(*pids, [this](pid_t pid) { return polite_.kept(pid); });
-      (void)newcomers(*pids, killed_);
+      fresh = newcomers(*pids, killed_).size();
     } else if (!isGone(pids.error())) {
       spdlog::warn("listing {}: {}", t->cgroup.path(), pids.error().message);
       blind = true;
     }
     if (safe) {
       if (auto st = t->cgroup.kill(); st) {
-        count += pids ? pids->size() : 0;
+        count += fresh;
         continue;
       } else if (st.error().code != ENOENT && st.error().code != ENODEV) {
         spdlog::warn("killing {}: {}; killing its processes one by one", t->cgroup.path(),
